@@ -1,0 +1,66 @@
+// Package models holds the GORM models, the database opener and the
+// append-only migrations.
+package models
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Open opens (creating if needed) the SQLite database at path and applies
+// every pending migration. Use ":memory:" only in throwaway tools; tests use a
+// file in t.TempDir() so they exercise WAL like production.
+func Open(path string) (*gorm.DB, error) {
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	q := url.Values{}
+	// busy_timeout first so the following pragmas never fail on a lock.
+	q.Add("_busy_timeout", "5000")
+	q.Add("_journal_mode", "WAL")
+	q.Add("_synchronous", "NORMAL")
+	q.Add("_foreign_keys", "on")
+	// Take the write lock at BEGIN, so a read-then-write transaction never
+	// fails half way with SQLITE_BUSY.
+	q.Add("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:         logger.Default.LogMode(logger.Silent),
+		TranslateError: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One connection: SQLite allows a single writer at a time, and the HTTP
+	// handlers, the sync worker and the scheduler all write. Serialising in the
+	// pool avoids "database is locked" errors under load; WAL keeps each
+	// statement short. Consequence for callers: never use the outer *gorm.DB
+	// inside a Transaction callback (use tx), or the call waits forever.
+	sqlDB.SetMaxOpenConns(1)
+	if err := Migrate(db); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database's connection pool.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
