@@ -1,0 +1,55 @@
+// Package api is the HTTP layer: one route table, thin handlers that bind,
+// validate, call a service and respond, and one error handler.
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"gorm.io/gorm"
+
+	"pretix-hubspot/auth"
+	"pretix-hubspot/config"
+)
+
+// Deps is everything the HTTP layer needs; main.go fills it.
+type Deps struct {
+	Config *config.Config
+	DB     *gorm.DB
+	Logger *slog.Logger
+	Clock  clockwork.Clock
+	Auth   *auth.Service
+	UI     fs.FS // the built front end; nil serves a placeholder page
+}
+
+// New builds the Echo server with every route.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// We listen on loopback or behind a proxy we do not know: never trust
+	// X-Forwarded-For for the login throttle.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = errorHandler(d.Logger)
+	e.Use(middleware.Recover())
+	e.Use(requestLogger(d.Logger))
+	e.Use(securityHeaders)
+	e.Use(hostCheck(d.Config.Hosts()))
+	registerRoutes(e, d)
+	return e
+}
+
+func newToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+
+	"github.com/jonboulle/clockwork"
+
+	"pretix-hubspot/auth"
+	"pretix-hubspot/config"
+	"pretix-hubspot/models"
+)
+
+// testUI stands in for the built front end.
+var testUI = fstest.MapFS{
+	"index.html":        {Data: []byte("<!doctype html><title>pretix-hubspot</title><div id=app></div>")},
+	"assets/app-abc.js": {Data: []byte("console.log(1)")},
+	"favicon.svg":       {Data: []byte("<svg/>")},
+}
+
+// testEnv is the real router on a real temp database, served over HTTP.
+type testEnv struct {
+	t      *testing.T
+	srv    *httptest.Server
+	client *http.Client
+	csrf   string
+	clock  *clockwork.FakeClock
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	db, err := models.Open(filepath.Join(t.TempDir(), "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { models.Close(db) })
+	clock := clockwork.NewFakeClock()
+	srv := httptest.NewUnstartedServer(nil)
+	addr := srv.Listener.Addr().String()
+	cfg, err := config.Load([]string{"--addr", addr}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock,
+		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	return &testEnv{t: t, srv: srv, client: &http.Client{Jar: jar}, clock: clock}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not JSON: %v: %s", err, r.Body)
+	}
+	return m
+}
+
+// do sends a request; body is JSON-encoded when not nil. The CSRF token
+// fetched by refreshCSRF is sent on unsafe methods unless noCSRF.
+func (e *testEnv) do(method, path string, body any, hdr map[string]string) response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if e.csrf != "" && method != http.MethodGet {
+		req.Header.Set("X-CSRF-Token", e.csrf)
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	res, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// refreshCSRF reads the session state and remembers its CSRF token.
+func (e *testEnv) refreshCSRF() map[string]any {
+	e.t.Helper()
+	r := e.do("GET", "/api/session", nil, nil)
+	if r.Status != 200 {
+		e.t.Fatalf("session state: %d %s", r.Status, r.Body)
+	}
+	data := r.json(e.t)["data"].(map[string]any)
+	e.csrf, _ = data["csrf_token"].(string)
+	return data
+}
+
+// signUp creates the admin and keeps the session.
+func (e *testEnv) signUp() {
+	e.t.Helper()
+	e.refreshCSRF()
+	r := e.do("POST", "/api/setup", map[string]string{"username": "admin", "password": "correct horse battery"}, nil)
+	if r.Status != 200 {
+		e.t.Fatalf("setup: %d %s", r.Status, r.Body)
+	}
+	e.csrf = r.json(e.t)["data"].(map[string]any)["csrf_token"].(string)
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}

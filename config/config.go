@@ -1,0 +1,168 @@
+// Package config reads the application's settings from flags and
+// PRETIX_HUBSPOT_* environment variables and validates them once at start.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// EnvPrefix prefixes every environment variable the application reads.
+const EnvPrefix = "PRETIX_HUBSPOT_"
+
+// Config is the validated configuration.
+type Config struct {
+	Addr         string   // listen address, host:port
+	DataDir      string   // database, key file
+	BaseURL      *url.URL // public URL: OAuth redirects and Host checks
+	SecretKey    string   // optional encryption key (hex or base64 of 32 bytes); else a key file in DataDir
+	AllowedHosts []string // Host header values accepted besides the base URL's
+	SyncCron     string   // cron spec of the pull + sync loop
+	LogLevel     string   // debug, info, warn, error
+	LogFormat    string   // text or json
+
+	HubSpotClientID     string // OAuth app client id (may also be set in the UI)
+	HubSpotClientSecret string // OAuth app client secret (may also be set in the UI)
+	HubSpotAPIBase      string // e.g. https://api.hubapi.com
+	HubSpotAppBase      string // e.g. https://app.hubspot.com (OAuth consent pages)
+}
+
+// DatabasePath is where the SQLite database lives.
+func (c *Config) DatabasePath() string { return filepath.Join(c.DataDir, "pretix-hubspot.db") }
+
+// option describes one setting for the flag set and its environment variable.
+type option struct {
+	name, def, usage string
+	target           *string
+}
+
+// Load parses args (without the program name and subcommand) with env as the
+// fallback source: a flag given on the command line wins over the environment,
+// which wins over the default.
+func Load(args []string, env func(string) string, stderr io.Writer) (*Config, error) {
+	var raw struct {
+		addr, dataDir, baseURL, secretKey, allowedHosts, syncCron, logLevel, logFormat string
+		hsID, hsSecret, hsAPI, hsApp                                                   string
+	}
+	opts := []option{
+		{"addr", "127.0.0.1:8080", "listen address (host:port)", &raw.addr},
+		{"data-dir", "./data", "directory for the database and the encryption key file", &raw.dataDir},
+		{"base-url", "", "public URL of this app, used for OAuth redirects and Host checks (default: http://<addr>)", &raw.baseURL},
+		{"secret-key", "", "encryption key for tokens at rest, 64 hex characters (default: a key file created in the data dir)", &raw.secretKey},
+		{"allowed-hosts", "", "comma-separated extra Host header values to accept", &raw.allowedHosts},
+		{"sync-cron", "5-55/10 * * * *", "cron schedule of the pull and sync loop", &raw.syncCron},
+		{"log-level", "info", "log level: debug, info, warn, error", &raw.logLevel},
+		{"log-format", "text", "log format: text or json", &raw.logFormat},
+		{"hubspot-client-id", "", "client id of your HubSpot app (can also be set in the UI)", &raw.hsID},
+		{"hubspot-client-secret", "", "client secret of your HubSpot app (can also be set in the UI)", &raw.hsSecret},
+		{"hubspot-api-base", "https://api.hubapi.com", "HubSpot API base URL", &raw.hsAPI},
+		{"hubspot-app-base", "https://app.hubspot.com", "HubSpot app base URL (OAuth consent pages)", &raw.hsApp},
+	}
+	fs := flag.NewFlagSet("pretix-hubspot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, o := range opts {
+		def := o.def
+		if v := env(EnvName(o.name)); v != "" {
+			def = v
+		}
+		fs.StringVar(o.target, o.name, def, o.usage+" [$"+EnvName(o.name)+"]")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	c := &Config{
+		Addr: raw.addr, DataDir: raw.dataDir, SecretKey: raw.secretKey, SyncCron: raw.syncCron,
+		LogLevel: strings.ToLower(raw.logLevel), LogFormat: strings.ToLower(raw.logFormat),
+		HubSpotClientID: raw.hsID, HubSpotClientSecret: raw.hsSecret,
+		HubSpotAPIBase: strings.TrimRight(raw.hsAPI, "/"), HubSpotAppBase: strings.TrimRight(raw.hsApp, "/"),
+	}
+	var errs []error
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
+		errs = append(errs, fmt.Errorf("--addr %q must be host:port, e.g. 127.0.0.1:8080", c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	if raw.baseURL == "" {
+		h := host
+		if h == "" || h == "0.0.0.0" || h == "::" {
+			h = "localhost"
+		}
+		raw.baseURL = "http://" + net.JoinHostPort(h, port)
+	}
+	u, err := url.Parse(strings.TrimRight(raw.baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("--base-url %q must be an absolute http(s) URL such as http://localhost:8080", raw.baseURL))
+	} else {
+		c.BaseURL = u
+	}
+	for _, h := range strings.Split(raw.allowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.AllowedHosts = append(c.AllowedHosts, strings.ToLower(h))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q must be one of debug, info, warn, error", raw.logLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q must be text or json", raw.logFormat))
+	}
+	if len(strings.Fields(c.SyncCron)) != 5 {
+		errs = append(errs, fmt.Errorf("--sync-cron %q must be a five-field cron expression such as \"5-55/10 * * * *\"", c.SyncCron))
+	}
+	for name, v := range map[string]string{"--hubspot-api-base": c.HubSpotAPIBase, "--hubspot-app-base": c.HubSpotAppBase} {
+		if u, err := url.Parse(v); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			errs = append(errs, fmt.Errorf("%s %q must be an absolute http(s) URL", name, v))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Hosts returns every Host header value the server accepts: the base URL's
+// host, the listen address, and for loopback addresses their usual aliases.
+func (c *Config) Hosts() []string {
+	set := map[string]bool{strings.ToLower(c.BaseURL.Host): true, strings.ToLower(c.Addr): true}
+	if host, port, err := net.SplitHostPort(c.Addr); err == nil {
+		ip := net.ParseIP(host)
+		if host == "localhost" || (ip != nil && ip.IsLoopback()) || host == "" || host == "0.0.0.0" || host == "::" {
+			for _, h := range []string{"localhost", "127.0.0.1", "[::1]"} {
+				set[h+":"+port] = true
+			}
+		}
+	}
+	for _, h := range c.AllowedHosts {
+		set[h] = true
+	}
+	out := make([]string, 0, len(set))
+	for h := range set {
+		out = append(out, h)
+	}
+	return out
+}
+
+// SessionTTL is how long a login lasts without activity.
+const SessionTTL = 14 * 24 * time.Hour
+
+// EnvName is the environment variable for a flag name.
+func EnvName(flagName string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}

@@ -1,0 +1,155 @@
+// Command pretix-hubspot exports pretix orders and attendees into HubSpot CRM.
+// This file is the composition root: config → database → services →
+// scheduler → HTTP server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"pretix-hubspot/api"
+	"pretix-hubspot/auth"
+	"pretix-hubspot/config"
+	"pretix-hubspot/models"
+	"pretix-hubspot/scheduler"
+	"pretix-hubspot/secret"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `pretix-hubspot exports pretix orders and attendees into HubSpot CRM.
+
+Usage:
+  pretix-hubspot [serve] [flags]   start the web UI and the sync loop (default)
+  pretix-hubspot version           print the version
+  pretix-hubspot help              show this help
+
+Every flag can also be set as an environment variable PRETIX_HUBSPOT_<FLAG>,
+e.g. PRETIX_HUBSPOT_ADDR=127.0.0.1:9000. Run "pretix-hubspot serve -h" for flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		cfg, err := config.Load(args, getenv, stderr)
+		if err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintf(stderr, "configuration error:\n%v\n", err)
+			return 2
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := serve(ctx, cfg, stderr); err != nil {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+			return 1
+		}
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// serve wires the application and runs it until ctx is cancelled.
+func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
+	started := time.Now()
+	logger := newLogger(cfg, logw)
+	clock := clockwork.NewRealClock()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+	box, err := secret.LoadOrCreate(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return fmt.Errorf("encryption key: %w", err)
+	}
+	_ = box // used by the pretix and HubSpot services
+	db, err := models.Open(cfg.DatabasePath())
+	if err != nil {
+		return err
+	}
+	defer models.Close(db)
+
+	authSvc := auth.NewService(db, clock, config.SessionTTL)
+
+	sched, err := scheduler.New(clock, logger)
+	if err != nil {
+		return err
+	}
+	if err := sched.Every("sessions.cleanup", time.Hour, func(ctx context.Context) error {
+		_, err := authSvc.DeleteExpired(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+
+	e := api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS()})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another instance running? choose another port with --addr)", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	sched.Start()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("pretix-hubspot is ready", "url", cfg.BaseURL.String(), "listen", ln.Addr().String(),
+		"data_dir", cfg.DataDir, "version", version, "startup_ms", time.Since(started).Milliseconds())
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		logger.Warn("HTTP shutdown", "err", err)
+	}
+	if err := sched.Shutdown(); err != nil {
+		logger.Warn("scheduler shutdown", "err", err)
+	}
+	return nil
+}
