@@ -1,0 +1,129 @@
+// Shared helpers for the browser end-to-end tests: start the real binary on a
+// free port with a temp data dir, and drive Debian's Chromium with
+// playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+export const binary = process.env.PH_BIN || path.join(root, 'bin', 'pretix-hubspot');
+export const artifacts = path.join(root, 'e2e', 'artifacts');
+
+/** Returns a free TCP port on 127.0.0.1. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {net.AddressInfo} */ (srv.address());
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls url until it answers 200 or the deadline passes. */
+export async function waitFor(url, ms = 15000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = new Error(`status ${res.status}`);
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up: ${last}`);
+}
+
+/**
+ * Starts the binary with a subcommand (default "serve") on a free port.
+ * @param {{cmd?: string, args?: string[], env?: Record<string,string>}} [opts]
+ */
+export async function startApp(opts = {}) {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run "make build" first`);
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ph-e2e-'));
+  const url = `http://127.0.0.1:${port}`;
+  const args = [opts.cmd || 'serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, ...(opts.args || [])];
+  const proc = spawn(binary, args, { env: { ...process.env, ...(opts.env || {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let logs = '';
+  proc.stdout.on('data', (d) => (logs += d));
+  proc.stderr.on('data', (d) => (logs += d));
+  const exited = new Promise((r) => proc.on('exit', r));
+  try {
+    await waitFor(url + '/healthz');
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw new Error(`${e.message}\n--- app output ---\n${logs}`);
+  }
+  return {
+    url,
+    port,
+    dataDir,
+    logs: () => logs,
+    async stop() {
+      proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      proc.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Launches headless Chromium with the flags this closed network needs. */
+export async function launchBrowser() {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium not found at ${chromiumPath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/**
+ * Runs fn with a fresh page; on failure saves a screenshot named after the
+ * test into e2e/artifacts and rethrows.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} name
+ * @param {(page: import('playwright-core').Page) => Promise<void>} fn
+ */
+export async function withPage(browser, name, fn) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  try {
+    await fn(page);
+  } catch (e) {
+    await mkdir(artifacts, { recursive: true });
+    const file = path.join(artifacts, name.replace(/[^a-z0-9]+/gi, '-') + '.png');
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    e.message += `\n(screenshot: ${file})`;
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+/** Creates the admin account through the first-run page. */
+export async function createAdmin(page, url, username = 'admin', password = 'correct horse battery') {
+  await page.goto(url + '/');
+  await page.waitForURL('**/setup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Repeat password').fill(password);
+  await page.getByRole('button', { name: 'Create admin account' }).click();
+  await page.getByTestId('current-user').filter({ hasText: username }).waitFor();
+}
