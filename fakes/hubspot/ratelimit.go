@@ -1,0 +1,94 @@
+package hubspotfake
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+func (s *Server) limits() (limit int, window time.Duration) {
+	rl := s.opts.RateLimit
+	limit, window = rl.Max, rl.Window
+	if limit <= 0 {
+		limit = 110
+	}
+	if window <= 0 {
+		window = 10 * time.Second
+	}
+	return limit, window
+}
+
+// prune drops requests that left the rolling window and rolls the day over
+// at the portal's local midnight.
+func (s *Server) prune(pt *portal, now time.Time) {
+	_, window := s.limits()
+	cut := 0
+	for cut < len(pt.window) && !pt.window[cut].After(now.Add(-window)) {
+		cut++
+	}
+	pt.window = pt.window[cut:]
+	if day := now.In(pt.loc).Format("2006-01-02"); day != pt.dayKey {
+		pt.dayKey, pt.dayCount = day, 0
+	}
+}
+
+// admit counts the request against the portal's limits or refuses it with
+// HubSpot's 429 body; s.mu is held. Refused requests do not count.
+func (s *Server) admit(w http.ResponseWriter, c *callCtx) *apiError {
+	now := s.clock.Now()
+	pt := c.portal
+	s.prune(pt, now)
+	rl := s.opts.RateLimit
+	limit, _ := s.limits()
+	if !rl.Off {
+		if rl.Daily > 0 && pt.dayCount >= rl.Daily {
+			s.writeRateLimitHeaders(w, c, now)
+			return rateLimitError("DAILY")
+		}
+		if len(pt.window) >= limit {
+			s.writeRateLimitHeaders(w, c, now)
+			return rateLimitError("TEN_SECONDLY_ROLLING")
+		}
+	}
+	pt.window = append(pt.window, now)
+	pt.dayCount++
+	s.writeRateLimitHeaders(w, c, now)
+	return nil
+}
+
+// writeRateLimitHeaders sends the X-HubSpot-RateLimit-* headers. Daily
+// headers go to static tokens only: HubSpot does not send them for OAuth.
+func (s *Server) writeRateLimitHeaders(w http.ResponseWriter, c *callCtx, now time.Time) {
+	limit, window := s.limits()
+	remaining := max0(limit - len(c.portal.window))
+	if s.opts.RateLimit.Off {
+		remaining = limit
+	}
+	h := w.Header()
+	h.Set("X-HubSpot-RateLimit-Max", strconv.Itoa(limit))
+	h.Set("X-HubSpot-RateLimit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-HubSpot-RateLimit-Interval-Milliseconds", strconv.FormatInt(window.Milliseconds(), 10))
+	if c.static && s.opts.RateLimit.Daily > 0 {
+		h.Set("X-HubSpot-RateLimit-Daily", strconv.Itoa(s.opts.RateLimit.Daily))
+		h.Set("X-HubSpot-RateLimit-Daily-Remaining", strconv.Itoa(max0(s.opts.RateLimit.Daily-c.portal.dayCount)))
+	}
+}
+
+func max0(n int) int {
+	if n < 0 {
+		return 0
+	}
+	return n
+}
+
+func rateLimitError(policy string) *apiError {
+	msg := map[string]string{
+		"DAILY":                "You have reached your daily limit.",
+		"SECONDLY":             "You have reached your secondly limit.",
+		"TEN_SECONDLY_ROLLING": "You have reached your ten_secondly_rolling limit.",
+	}[policy]
+	e := newAPIError(http.StatusTooManyRequests, "RATE_LIMITS", msg)
+	e.body.ErrorType = "RATE_LIMIT"
+	e.body.PolicyName = policy
+	return e
+}
