@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -28,14 +29,15 @@ type Service struct {
 	ttl      time.Duration
 	throttle *Throttle
 	// dummyHash makes a login for an unknown user cost as much as one for a
-	// known user, so timing does not reveal which usernames exist.
+	// known user, so timing does not reveal which usernames exist. It is made
+	// on first use: hashing at start would add ~100 ms to every start-up.
+	dummyOnce sync.Once
 	dummyHash string
 }
 
 // NewService returns a Service; ttl is the idle lifetime of a session.
 func NewService(db *gorm.DB, clock clockwork.Clock, ttl time.Duration) *Service {
-	h, _ := HashPassword("timing-equaliser")
-	return &Service{db: db, clock: clock, ttl: ttl, throttle: NewThrottle(clock), dummyHash: h}
+	return &Service{db: db, clock: clock, ttl: ttl, throttle: NewThrottle(clock)}
 }
 
 // Login is a fresh session: the cookie value and its CSRF token.
@@ -125,6 +127,7 @@ func (s *Service) Login(ctx context.Context, username, password, clientKey strin
 	}
 	hash := user.PasswordHash
 	if hash == "" {
+		s.dummyOnce.Do(func() { s.dummyHash, _ = HashPassword("timing-equaliser") })
 		hash = s.dummyHash
 	}
 	ok, err := CheckPassword(hash, password)
