@@ -17,7 +17,8 @@ func TestSealOpenRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(sealed, plain) {
+		// One-letter values appear in random base64 by chance; check the long ones.
+		if len(plain) >= 8 && strings.Contains(sealed, plain) {
 			t.Fatalf("sealed value %q contains the plain text", sealed)
 		}
 		again, _ := box.Seal(plain)
