@@ -1,6 +1,7 @@
 package fields
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -77,14 +78,14 @@ var keyAliases = map[string]string{
 type def struct {
 	Field
 	position bool // needs an order position
-	get      func(c *Context) (Value, error)
+	get      func(c Context) (Value, error)
 }
 
 // buildDefs lists every field of the event in picker order.
 func buildDefs(x *index) []*def {
 	ev := x.ev
 	var ds []*def
-	add := func(f Field, position bool, get func(c *Context) (Value, error)) *def {
+	add := func(f Field, position bool, get func(c Context) (Value, error)) *def {
 		if position {
 			f.AvailableFor = forPosition
 		} else {
@@ -221,4 +222,18 @@ func localeOptions(locales []string) []Option {
 		out = append(out, Option{Value: l, Label: label})
 	}
 	return out
+}
+
+// MarshalJSON adds the display texts the field picker needs (category and
+// type labels, category sort index, "Label [Type]") so API handlers can
+// serve fields as they are.
+func (f Field) MarshalJSON() ([]byte, error) {
+	type plain Field
+	return json.Marshal(struct {
+		plain
+		CategoryLabel string `json:"category_label"`
+		CategorySort  int    `json:"category_sort"`
+		TypeLabel     string `json:"type_label"`
+		PickerLabel   string `json:"picker_label"`
+	}{plain(f), f.Category.Label(), f.Category.Sort(), f.Type.Label(), f.PickerLabel()})
 }

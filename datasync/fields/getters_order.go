@@ -7,21 +7,21 @@ import (
 
 // Getters of order, invoice address and event fields.
 
-func (x *index) orderEmail(c *Context) (Value, error) {
-	return StringValue(NormalizeEmail(c.Order.Email)), nil
+func (x *index) orderEmail(c Context) (Value, error) {
+	return StringValue(c.Order.normalizedEmail()), nil
 }
 
-func (x *index) orderEmailDomain(c *Context) (Value, error) {
-	return StringValue(EmailDomain(NormalizeEmail(c.Order.Email))), nil
+func (x *index) orderEmailDomain(c Context) (Value, error) {
+	return StringValue(EmailDomain(c.Order.normalizedEmail())), nil
 }
 
-func (x *index) orderPhone(c *Context) (Value, error) {
+func (x *index) orderPhone(c Context) (Value, error) {
 	return StringValue(strings.TrimSpace(c.Order.Phone)), nil
 }
 
-func (x *index) orderCode(c *Context) (Value, error) { return StringValue(c.Order.Code), nil }
+func (x *index) orderCode(c Context) (Value, error) { return StringValue(c.Order.Code), nil }
 
-func (x *index) eventOrderCode(c *Context) (Value, error) {
+func (x *index) eventOrderCode(c Context) (Value, error) {
 	if c.Order.Code == "" {
 		return Value{}, nil
 	}
@@ -31,19 +31,19 @@ func (x *index) eventOrderCode(c *Context) (Value, error) {
 	return StringValue(c.Order.FullCode(c.Order.Event)), nil
 }
 
-func (x *index) orderTotal(c *Context) (Value, error) {
+func (x *index) orderTotal(c Context) (Value, error) {
 	return NumberValue(strings.TrimSpace(c.Order.Total)), nil
 }
 
-func (x *index) orderStatus(c *Context) (Value, error) { return ChoiceValue(c.Order.Status), nil }
+func (x *index) orderStatus(c Context) (Value, error) { return ChoiceValue(c.Order.Status), nil }
 
-func (x *index) orderDate(c *Context) (Value, error) { return DateTimeValue(c.Order.Datetime), nil }
+func (x *index) orderDate(c Context) (Value, error) { return DateTimeValue(c.Order.Datetime), nil }
 
 // paymentDate is when the latest completed payment was confirmed; a
 // payment refunded later still counts, because it was paid. Empty while the
 // order is pending, whatever its payments say; the deprecated order-level
 // payment_date (a date only, often wrong) is not used.
-func (x *index) paymentDate(c *Context) (Value, error) {
+func (x *index) paymentDate(c Context) (Value, error) {
 	if c.Order.Status == "n" {
 		return Value{}, nil
 	}
@@ -57,12 +57,12 @@ func (x *index) paymentDate(c *Context) (Value, error) {
 	return DateTimeValue(latest), nil
 }
 
-func (x *index) orderLocale(c *Context) (Value, error) { return ChoiceValue(c.Order.Locale), nil }
+func (x *index) orderLocale(c Context) (Value, error) { return ChoiceValue(c.Order.Locale), nil }
 
-func (x *index) orderURL(c *Context) (Value, error) { return StringValue(c.Order.url), nil }
+func (x *index) orderURL(c Context) (Value, error) { return StringValue(c.Order.url), nil }
 
-func (x *index) invoiceText(get func(*InvoiceAddress) string) func(c *Context) (Value, error) {
-	return func(c *Context) (Value, error) {
+func (x *index) invoiceText(get func(*InvoiceAddress) string) func(c Context) (Value, error) {
+	return func(c Context) (Value, error) {
 		if c.Order.InvoiceAddress == nil {
 			return Value{}, nil
 		}
@@ -70,7 +70,7 @@ func (x *index) invoiceText(get func(*InvoiceAddress) string) func(c *Context) (
 	}
 }
 
-func (x *index) invoiceName(c *Context) (Value, error) {
+func (x *index) invoiceName(c Context) (Value, error) {
 	a := c.Order.InvoiceAddress
 	if a == nil {
 		return Value{}, nil
@@ -78,8 +78,8 @@ func (x *index) invoiceName(c *Context) (Value, error) {
 	return StringValue(displayName(a.Name, a.NameParts, x.invoiceScheme)), nil
 }
 
-func (x *index) invoiceNamePart(key string) func(c *Context) (Value, error) {
-	return func(c *Context) (Value, error) {
+func (x *index) invoiceNamePart(key string) func(c Context) (Value, error) {
+	return func(c Context) (Value, error) {
 		a := c.Order.InvoiceAddress
 		if a == nil {
 			return Value{}, nil
@@ -88,8 +88,8 @@ func (x *index) invoiceNamePart(key string) func(c *Context) (Value, error) {
 	}
 }
 
-func (x *index) invoiceSplit(family bool) func(c *Context) (Value, error) {
-	return func(c *Context) (Value, error) {
+func (x *index) invoiceSplit(family bool) func(c Context) (Value, error) {
+	return func(c Context) (Value, error) {
 		a := c.Order.InvoiceAddress
 		if a == nil {
 			return Value{}, nil
@@ -98,20 +98,20 @@ func (x *index) invoiceSplit(family bool) func(c *Context) (Value, error) {
 	}
 }
 
-func (x *index) invoiceCountry(c *Context) (Value, error) {
+func (x *index) invoiceCountry(c Context) (Value, error) {
 	if c.Order.InvoiceAddress == nil {
 		return Value{}, nil
 	}
 	return StringValue(upperASCII(strings.TrimSpace(c.Order.InvoiceAddress.Country))), nil
 }
 
-func (x *index) eventSlug(c *Context) (Value, error) { return StringValue(x.ev.Slug), nil }
+func (x *index) eventSlug(c Context) (Value, error) { return StringValue(x.ev.Slug), nil }
 
-func (x *index) eventName(c *Context) (Value, error) { return StringValue(x.eventTitle), nil }
+func (x *index) eventName(c Context) (Value, error) { return StringValue(x.eventTitle), nil }
 
 // eventDate reads the position's date for event series, else the event's.
-func (x *index) eventDate(end bool) func(c *Context) (Value, error) {
-	return func(c *Context) (Value, error) {
+func (x *index) eventDate(end bool) func(c Context) (Value, error) {
+	return func(c Context) (Value, error) {
 		from, to := x.ev.DateFrom, x.ev.DateTo
 		if c.Position != nil && c.Position.Subevent != 0 {
 			se, ok := x.subevents[c.Position.Subevent]

@@ -8,19 +8,19 @@ import (
 // Getters of ticket, attendee and product fields. Add-on positions take
 // attendee data the add-on lacks from their parent ticket, as pretix does.
 
-func (x *index) ticketID(c *Context) (Value, error) {
+func (x *index) ticketID(c Context) (Value, error) {
 	return StringValue(c.Order.Code + "-" + strconv.Itoa(c.Position.PositionID)), nil
 }
 
-func (x *index) positionID(c *Context) (Value, error) {
+func (x *index) positionID(c Context) (Value, error) {
 	return NumberValue(strconv.FormatInt(c.Position.ID, 10)), nil
 }
 
-func (x *index) ticketPrice(c *Context) (Value, error) {
+func (x *index) ticketPrice(c Context) (Value, error) {
 	return NumberValue(strings.TrimSpace(c.Position.Price)), nil
 }
 
-func (x *index) ticketStatus(c *Context) (Value, error) {
+func (x *index) ticketStatus(c Context) (Value, error) {
 	if c.Position.Canceled {
 		return ChoiceValue("c"), nil
 	}
@@ -29,7 +29,7 @@ func (x *index) ticketStatus(c *Context) (Value, error) {
 
 // voucherCode is empty when the voucher list was not stored (the token
 // may not read vouchers); the order itself only carries the voucher id.
-func (x *index) voucherCode(c *Context) (Value, error) {
+func (x *index) voucherCode(c Context) (Value, error) {
 	if c.Position.Voucher == 0 {
 		return Value{}, nil
 	}
@@ -43,7 +43,7 @@ func hasAttendeeName(p *Position) bool {
 // nameSource picks whose name an attendee field shows. The whole name comes
 // from one position, so an add-on never mixes its own given name with the
 // parent's family name.
-func (x *index) nameSource(c *Context) *Position {
+func (x *index) nameSource(c Context) *Position {
 	p := c.Position
 	if hasAttendeeName(p) {
 		return p
@@ -78,20 +78,20 @@ func namePart(name string, parts NameParts, scheme *NameScheme, key string) stri
 	return v
 }
 
-func (x *index) attendeeName(c *Context) (Value, error) {
+func (x *index) attendeeName(c Context) (Value, error) {
 	p := x.nameSource(c)
 	return StringValue(displayName(p.AttendeeName, p.AttendeeNameParts, x.attendeeScheme)), nil
 }
 
-func (x *index) attendeeNamePart(key string) func(c *Context) (Value, error) {
-	return func(c *Context) (Value, error) {
+func (x *index) attendeeNamePart(key string) func(c Context) (Value, error) {
+	return func(c Context) (Value, error) {
 		p := x.nameSource(c)
 		return StringValue(namePart(p.AttendeeName, p.AttendeeNameParts, x.attendeeScheme, key)), nil
 	}
 }
 
-func (x *index) attendeeSplit(family bool) func(c *Context) (Value, error) {
-	return func(c *Context) (Value, error) {
+func (x *index) attendeeSplit(family bool) func(c Context) (Value, error) {
+	return func(c Context) (Value, error) {
 		p := x.nameSource(c)
 		return StringValue(guessNamePart(p.AttendeeName, p.AttendeeNameParts, x.attendeeScheme, family)), nil
 	}
@@ -115,7 +115,7 @@ func guessNamePart(name string, parts NameParts, scheme *NameScheme, family bool
 }
 
 // inherited returns the position's own text, else its parent's.
-func inherited(c *Context, get func(*Position) string) string {
+func inherited(c Context, get func(*Position) string) string {
 	if v := strings.TrimSpace(get(c.Position)); v != "" {
 		return v
 	}
@@ -125,31 +125,39 @@ func inherited(c *Context, get func(*Position) string) string {
 	return ""
 }
 
-func attendeeEmail(p *Position) string { return p.AttendeeEmail }
-
-func (x *index) attendeeEmail(c *Context) (Value, error) {
-	return StringValue(NormalizeEmail(inherited(c, attendeeEmail))), nil
-}
-
-func (x *index) attendeeOrOrderEmail(c *Context) (Value, error) {
-	e := inherited(c, attendeeEmail)
-	if e == "" {
-		e = c.Order.Email
+// inheritedEmail is the position's normalised attendee email, else its parent's.
+func inheritedEmail(c Context) string {
+	if e := c.Order.attendeeEmail(c.Position); e != "" {
+		return e
 	}
-	return StringValue(NormalizeEmail(e)), nil
+	if par := c.Order.Parent(c.Position); par != nil {
+		return c.Order.attendeeEmail(par)
+	}
+	return ""
 }
 
-func (x *index) attendeeText(get func(*Position) string) func(c *Context) (Value, error) {
-	return func(c *Context) (Value, error) { return StringValue(inherited(c, get)), nil }
+func (x *index) attendeeEmail(c Context) (Value, error) {
+	return StringValue(inheritedEmail(c)), nil
+}
+
+func (x *index) attendeeOrOrderEmail(c Context) (Value, error) {
+	if e := inheritedEmail(c); e != "" {
+		return StringValue(e), nil
+	}
+	return StringValue(c.Order.normalizedEmail()), nil
+}
+
+func (x *index) attendeeText(get func(*Position) string) func(c Context) (Value, error) {
+	return func(c Context) (Value, error) { return StringValue(inherited(c, get)), nil }
 }
 
 // attendeeCountry falls back to the parent's country (pretix reads the
 // parent's name here by mistake).
-func (x *index) attendeeCountry(c *Context) (Value, error) {
+func (x *index) attendeeCountry(c Context) (Value, error) {
 	return StringValue(upperASCII(inherited(c, func(p *Position) string { return p.Country }))), nil
 }
 
-func (x *index) productName(c *Context) (Value, error) {
+func (x *index) productName(c Context) (Value, error) {
 	p := c.Position
 	if name, ok := x.products[[2]int64{p.Item, p.Variation}]; ok {
 		return StringValue(name), nil
@@ -160,14 +168,14 @@ func (x *index) productName(c *Context) (Value, error) {
 	return Value{}, errStale("product variation", p.Variation, x.ev.Slug)
 }
 
-func (x *index) productID(c *Context) (Value, error) {
+func (x *index) productID(c Context) (Value, error) {
 	if it, ok := x.items[c.Position.Item]; ok {
 		return NumberValue(it.id), nil
 	}
 	return NumberValue(strconv.FormatInt(c.Position.Item, 10)), nil
 }
 
-func (x *index) productIsAdmission(c *Context) (Value, error) {
+func (x *index) productIsAdmission(c Context) (Value, error) {
 	it, ok := x.items[c.Position.Item]
 	if !ok {
 		return Value{}, errStale("product", c.Position.Item, x.ev.Slug)

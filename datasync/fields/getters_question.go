@@ -26,9 +26,9 @@ func findAnswer(p *Position, q *Question) *Answer {
 
 // question returns the getter of one question; add-ons without an answer
 // use their parent's.
-func (x *index) question(q Question) func(c *Context) (Value, error) {
+func (x *index) question(q Question) func(c Context) (Value, error) {
 	f := &Field{Label: "Question: " + q.Question.Localize(x.locale)}
-	return func(c *Context) (Value, error) {
+	return func(c Context) (Value, error) {
 		a := findAnswer(c.Position, &q)
 		if a == nil {
 			if par := c.Order.Parent(c.Position); par != nil {
@@ -115,8 +115,8 @@ func isDecimal(s string) bool {
 // firstCheckin is the earliest entry scan on the list. pretix's field reads
 // the first row in newest-first order, i.e. the latest scan; the field is
 // meant to be the first check-in, so we take the earliest.
-func (x *index) firstCheckin(list int64) func(c *Context) (Value, error) {
-	return func(c *Context) (Value, error) {
+func (x *index) firstCheckin(list int64) func(c Context) (Value, error) {
+	return func(c Context) (Value, error) {
 		var first time.Time
 		for i := range c.Position.Checkins {
 			ci := &c.Position.Checkins[i]

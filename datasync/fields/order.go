@@ -27,7 +27,9 @@ type Order struct {
 	Positions       []Position      `json:"positions"`
 	Payments        []Payment       `json:"payments"`
 
-	url string // customer order link; contains the order secret
+	url       string // customer order link; contains the order secret
+	emailNorm string // Email normalised once at decode time
+	decoded   bool   // set by DecodeOrder: the cached fields are valid
 }
 
 // InvoiceAddress is the order's invoice address.
@@ -68,7 +70,8 @@ type Position struct {
 	Checkins          []Checkin `json:"checkins"`
 	Answers           []Answer  `json:"answers"`
 
-	parent int32 // index+1 of the parent in Order.Positions; 0 = none
+	parent    int32  // index+1 of the parent in Order.Positions; 0 = none
+	emailNorm string // AttendeeEmail normalised at decode time
 }
 
 // Checkin is one successful scan of a position.
@@ -118,8 +121,12 @@ func DecodeOrder(raw []byte) (*Order, error) {
 	return o, nil
 }
 
-// normalize converts times to UTC and links add-ons to their parents.
+// normalize converts times to UTC, links add-ons to their parents and
+// normalises emails once, since a batch reads them several times (identifier,
+// property, dedupe key).
 func (o *Order) normalize() {
+	o.decoded = true
+	o.emailNorm = NormalizeEmail(o.Email)
 	o.Datetime = o.Datetime.UTC()
 	o.LastModified = o.LastModified.UTC()
 	for i := range o.Payments {
@@ -135,6 +142,7 @@ func (o *Order) normalize() {
 	}
 	for i := range o.Positions {
 		p := &o.Positions[i]
+		p.emailNorm = NormalizeEmail(p.AttendeeEmail)
 		for j := range p.Checkins {
 			p.Checkins[j].Datetime = p.Checkins[j].Datetime.UTC()
 		}
@@ -153,6 +161,22 @@ func (o *Order) normalize() {
 			}
 		}
 	}
+}
+
+// normalizedEmail is the order email, normalised.
+func (o *Order) normalizedEmail() string {
+	if o.decoded {
+		return o.emailNorm
+	}
+	return NormalizeEmail(o.Email)
+}
+
+// attendeeEmail is a position's own attendee email, normalised.
+func (o *Order) attendeeEmail(p *Position) string {
+	if o.decoded {
+		return p.emailNorm
+	}
+	return NormalizeEmail(p.AttendeeEmail)
 }
 
 // Parent returns the position p is an add-on to, or nil. p must belong to o.

@@ -109,7 +109,7 @@ func (g Getter) Value(c Context) (Value, error) {
 	if g.d.position && c.Position == nil {
 		return Value{}, errNeedsPosition(&g.d.Field)
 	}
-	return g.d.get(&c)
+	return g.d.get(c)
 }
 
 // index is the per-event lookup data the getters share.
