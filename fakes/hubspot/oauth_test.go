@@ -107,10 +107,10 @@ func TestAuthorizeRejections(t *testing.T) {
 		t.Errorf("deny redirect = %s", denied)
 	}
 	cases := map[string]url.Values{
-		"unknown client":   {"client_id": {"nope"}},
-		"no redirect":      {"redirect_uri": {""}},
-		"scope mismatch":   {"scope": {"oauth crm.objects.contacts.read"}},
-		"no scope at all":  {"scope": {""}},
+		"unknown client":    {"client_id": {"nope"}},
+		"no redirect":       {"redirect_uri": {""}},
+		"scope mismatch":    {"scope": {"oauth crm.objects.contacts.read"}},
+		"no scope at all":   {"scope": {""}},
 		"relative redirect": {"redirect_uri": {"/callback"}},
 	}
 	for name, extra := range cases {
