@@ -1,0 +1,263 @@
+package datasync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"gorm.io/gorm"
+
+	"pretix-hubspot/models"
+)
+
+// Triggers: why a job was queued.
+const (
+	TriggerNewOrder = "new_order"
+	TriggerPaid     = "order_paid"
+	TriggerChanged  = "order_changed"
+	TriggerCanceled = "order_canceled"
+	TriggerManual   = "manual"
+	TriggerBulk     = "bulk"
+	TriggerRetry    = "retry"
+)
+
+// Queue is the durable job queue: one row per (order, provider), claimed
+// with a lease so a crash never loses a job and never runs it twice at once.
+type Queue struct {
+	db     *gorm.DB
+	clock  clockwork.Clock
+	policy RetryPolicy
+	mu     sync.Mutex // guards rnd
+	rnd    *rand.Rand
+}
+
+// NewQueue returns a queue; rnd drives the retry jitter.
+func NewQueue(db *gorm.DB, clock clockwork.Clock, policy RetryPolicy, rnd *rand.Rand) *Queue {
+	return &Queue{db: db, clock: clock, policy: policy, rnd: rnd}
+}
+
+// Policy returns the retry policy (the UI shows "Retry n of m").
+func (q *Queue) Policy() RetryPolicy { return q.policy }
+
+// Enqueue queues orders for a provider. An order without a job gets a pending
+// one; a pending or failed job is reset to pending at notBefore (a manual
+// trigger also resets its attempts); an in-flight job is flagged to run again
+// once it finishes instead of getting a second row.
+func (q *Queue) Enqueue(ctx context.Context, eventID int64, orderIDs []int64, provider, trigger string, notBefore time.Time) error {
+	if len(orderIDs) == 0 {
+		return nil
+	}
+	now := q.clock.Now().UTC()
+	if notBefore.IsZero() {
+		notBefore = now
+	}
+	manual := trigger == TriggerManual || trigger == TriggerBulk || trigger == TriggerRetry
+	return q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for start := 0; start < len(orderIDs); start += 500 {
+			chunk := orderIDs[start:min(start+500, len(orderIDs))]
+			var existing []models.SyncJob
+			if err := tx.Where("provider = ? AND order_id IN ?", provider, chunk).Find(&existing).Error; err != nil {
+				return err
+			}
+			have := make(map[int64]models.SyncJob, len(existing))
+			for _, j := range existing {
+				have[j.OrderID] = j
+			}
+			var fresh []models.SyncJob
+			for _, id := range chunk {
+				j, ok := have[id]
+				if !ok {
+					fresh = append(fresh, models.SyncJob{OrderID: id, EventID: eventID, Provider: provider, TriggeredBy: trigger,
+						TriggeredAt: now, NotBefore: notBefore, State: models.JobPending, UpdatedAt: now})
+					continue
+				}
+				upd := map[string]any{"updated_at": now}
+				switch j.State {
+				case models.JobInFlight:
+					upd["rerun"] = true
+				default:
+					upd["state"] = models.JobPending
+					upd["triggered_by"], upd["triggered_at"] = trigger, now
+					upd["failure_mode"], upd["wait_reason"] = "", ""
+					if manual || j.State == models.JobFailed {
+						upd["attempts"], upd["not_before"], upd["lease_expiries"] = 0, notBefore, 0
+						upd["last_error"], upd["last_error_json"] = "", ""
+					} else if notBefore.After(j.NotBefore) {
+						upd["not_before"] = notBefore
+					}
+				}
+				if err := tx.Model(&models.SyncJob{}).Where("id = ?", j.ID).Updates(upd).Error; err != nil {
+					return err
+				}
+			}
+			if len(fresh) > 0 {
+				if err := tx.CreateInBatches(fresh, 200).Error; err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Claim leases up to limit due jobs of a provider whose event has it
+// enabled, oldest first.
+func (q *Queue) Claim(ctx context.Context, provider, owner string, limit int, lease time.Duration) ([]models.SyncJob, error) {
+	now := q.clock.Now().UTC()
+	var jobs []models.SyncJob
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Where("sync_jobs.state = ? AND sync_jobs.not_before <= ? AND sync_jobs.provider = ?", models.JobPending, now, provider).
+			Where("EXISTS (SELECT 1 FROM event_providers ep WHERE ep.event_id = sync_jobs.event_id AND ep.provider = sync_jobs.provider AND ep.enabled)").
+			Order("sync_jobs.not_before, sync_jobs.id").Limit(limit).Find(&jobs).Error
+		if err != nil || len(jobs) == 0 {
+			return err
+		}
+		ids := make([]int64, len(jobs))
+		for i := range jobs {
+			ids[i] = jobs[i].ID
+		}
+		exp := now.Add(lease)
+		for i := range jobs {
+			jobs[i].State, jobs[i].LeaseOwner, jobs[i].LeaseExpiresAt = models.JobInFlight, owner, &exp
+		}
+		return tx.Model(&models.SyncJob{}).Where("id IN ?", ids).
+			Updates(map[string]any{"state": models.JobInFlight, "lease_owner": owner, "lease_expires_at": exp, "wait_reason": "", "updated_at": now}).Error
+	})
+	return jobs, err
+}
+
+// Outcome is what happened to one claimed job.
+type Outcome struct {
+	Kind       OutcomeKind
+	Error      string    // the message for people (the provider's own words)
+	ErrorJSON  string    // structured details
+	Mode       string    // failure mode for OutcomeFailed
+	RetryAfter time.Time // for OutcomeWait: when to try again (rate limits: no attempt spent)
+	WaitReason string
+}
+
+// OutcomeKind says how a job ends a run.
+type OutcomeKind int
+
+// Outcome kinds.
+const (
+	OutcomeDone      OutcomeKind = iota // synced; the job is removed
+	OutcomeTemporary                    // failed for now: retry with backoff, spends an attempt
+	OutcomeFailed                       // failed for good with a failure mode
+	OutcomeWait                         // not tried (rate limit, pause): back to pending, no attempt spent
+)
+
+// ErrLeaseLost means the job's lease had expired and another run owns it now.
+var ErrLeaseLost = errors.New("lease lost")
+
+// Finish records the outcome of a job this owner claimed.
+func (q *Queue) Finish(ctx context.Context, jobID int64, owner string, o Outcome) error {
+	now := q.clock.Now().UTC()
+	return q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return q.finishTx(tx, now, jobID, owner, o)
+	})
+}
+
+// FinishTx is Finish inside the caller's transaction, so results, log
+// entries and the job's end are written together.
+func (q *Queue) FinishTx(tx *gorm.DB, jobID int64, owner string, o Outcome) error {
+	return q.finishTx(tx, q.clock.Now().UTC(), jobID, owner, o)
+}
+
+func (q *Queue) finishTx(tx *gorm.DB, now time.Time, jobID int64, owner string, o Outcome) error {
+	var j models.SyncJob
+	if err := tx.First(&j, jobID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrLeaseLost // canceled while in flight
+		}
+		return err
+	}
+	if j.State != models.JobInFlight || j.LeaseOwner != owner {
+		return ErrLeaseLost
+	}
+	upd := map[string]any{"lease_owner": "", "lease_expires_at": nil, "updated_at": now}
+	switch o.Kind {
+	case OutcomeDone:
+		if !j.Rerun {
+			return tx.Delete(&models.SyncJob{}, j.ID).Error
+		}
+		upd["state"], upd["rerun"], upd["not_before"], upd["attempts"] = models.JobPending, false, now, 0
+		upd["last_error"], upd["last_error_json"], upd["failure_mode"] = "", "", ""
+	case OutcomeWait:
+		upd["state"], upd["not_before"], upd["wait_reason"] = models.JobPending, o.RetryAfter, o.WaitReason
+	case OutcomeTemporary:
+		attempts := j.Attempts + 1
+		upd["attempts"], upd["last_error"], upd["last_error_json"] = attempts, o.Error, o.ErrorJSON
+		if attempts >= q.policy.MaxAttempts {
+			upd["state"], upd["failure_mode"] = models.JobFailed, models.FailureExceeded
+		} else {
+			q.mu.Lock()
+			d := q.policy.Delay(attempts, q.rnd)
+			q.mu.Unlock()
+			upd["state"], upd["not_before"] = models.JobPending, now.Add(d)
+		}
+	case OutcomeFailed:
+		mode := o.Mode
+		if mode == "" {
+			mode = models.FailureInternal
+		}
+		upd["state"], upd["failure_mode"], upd["last_error"], upd["last_error_json"] = models.JobFailed, mode, o.Error, o.ErrorJSON
+		upd["attempts"] = j.Attempts + 1
+		if j.Rerun {
+			// The order changed meanwhile: the new data may well pass.
+			upd["state"], upd["rerun"], upd["not_before"], upd["failure_mode"] = models.JobPending, false, now, ""
+		}
+	default:
+		return fmt.Errorf("unknown outcome %d", o.Kind)
+	}
+	return tx.Model(&models.SyncJob{}).Where("id = ?", j.ID).Updates(upd).Error
+}
+
+// Sweep returns jobs whose lease expired (their worker died) to pending; a
+// job whose lease expired twice is failed as a system error, because it
+// probably crashes its worker.
+func (q *Queue) Sweep(ctx context.Context) (int, error) {
+	now := q.clock.Now().UTC()
+	var n int
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var jobs []models.SyncJob
+		if err := tx.Where("state = ? AND lease_expires_at < ?", models.JobInFlight, now).Find(&jobs).Error; err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			upd := map[string]any{"lease_owner": "", "lease_expires_at": nil, "lease_expiries": j.LeaseExpiries + 1, "updated_at": now}
+			if j.LeaseExpiries+1 >= 2 {
+				upd["state"], upd["failure_mode"] = models.JobFailed, models.FailureInternal
+				upd["last_error"] = "The sync of this order was interrupted twice without finishing (for example by a crash). Check the logs, then retry."
+			} else {
+				upd["state"], upd["not_before"] = models.JobPending, now
+			}
+			if err := tx.Model(&models.SyncJob{}).Where("id = ? AND state = ?", j.ID, models.JobInFlight).Updates(upd).Error; err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Retry makes failed or waiting jobs due now with a fresh attempt budget.
+func (q *Queue) Retry(ctx context.Context, jobIDs []int64) (int64, error) {
+	now := q.clock.Now().UTC()
+	res := q.db.WithContext(ctx).Model(&models.SyncJob{}).Where("id IN ? AND state <> ?", jobIDs, models.JobInFlight).
+		Updates(map[string]any{"state": models.JobPending, "not_before": now, "attempts": 0, "failure_mode": "", "lease_expiries": 0,
+			"last_error": "", "last_error_json": "", "wait_reason": "", "triggered_by": TriggerRetry, "triggered_at": now, "updated_at": now})
+	return res.RowsAffected, res.Error
+}
+
+// Cancel removes jobs; an in-flight job is removed too, and its worker's
+// Finish then reports ErrLeaseLost and writes nothing.
+func (q *Queue) Cancel(ctx context.Context, jobIDs []int64) (int64, error) {
+	res := q.db.WithContext(ctx).Where("id IN ?", jobIDs).Delete(&models.SyncJob{})
+	return res.RowsAffected, res.Error
+}
