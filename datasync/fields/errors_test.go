@@ -176,3 +176,15 @@ func TestDecodeOrderManyAddons(t *testing.T) {
 	r := NewResolver(devcon(t))
 	runValueCases(t, r, o, []valueCase{{40, "attendee_name", str("Guest 39")}, {2, "attendee_name", str("Guest 1")}, {39, "attendee_name", str("Guest 39")}})
 }
+
+func TestEventOrderCodeFromOrderWhenEventHasNoSlug(t *testing.T) {
+	o, err := DecodeOrder([]byte(`{"code": "ABC12", "event": "summer-fest", "status": "p"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewResolver(EventInfo{})
+	runValueCases(t, r, o, []valueCase{{0, "event_order_code", str("SUMMER-FEST-ABC12")}})
+	if r.Event().Slug != "" {
+		t.Error("Event() should return the resolver's event")
+	}
+}
