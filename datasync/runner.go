@@ -1,0 +1,254 @@
+package datasync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"gorm.io/gorm"
+
+	"pretix-hubspot/models"
+)
+
+// Provider writes orders to one external system. It gets a whole event's
+// batch at once so it can read and write in bulk, and reports one outcome
+// per job. Providers never touch the queue.
+type Provider interface {
+	Name() string        // stable identifier stored in jobs, e.g. "hubspot"
+	DisplayName() string // shown to people, e.g. "HubSpot"
+	Sync(ctx context.Context, b Batch) []JobResult
+}
+
+// Batch is the due work of one event for one provider.
+type Batch struct {
+	EventID int64
+	Jobs    []models.SyncJob
+	Orders  map[int64]*models.PretixOrder // by order id, raw JSON included
+}
+
+// JobResult is what a provider did for one job of a batch.
+type JobResult struct {
+	JobID   int64
+	Outcome Outcome
+	Results []models.SyncResult // external objects written (or found unchanged)
+	Log     []models.OrderLog   // order history entries
+}
+
+// Order log kinds written by the engine.
+const (
+	LogTransferred = "sync.transferred"
+	LogError       = "sync.error"
+	LogManual      = "sync.manual"
+)
+
+// Runner claims due jobs, hands them to providers per event and records the
+// outcome. Poke makes it run within moments; the scheduler calls it too.
+type Runner struct {
+	db        *gorm.DB
+	q         *Queue
+	clock     clockwork.Clock
+	logger    *slog.Logger
+	providers []Provider
+	owner     string
+	batchSize int
+	lease     time.Duration
+
+	poke chan struct{}
+	mu   sync.Mutex // one run at a time
+}
+
+// RunnerOptions tune a Runner.
+type RunnerOptions struct {
+	Owner     string        // lease owner id (host + pid)
+	BatchSize int           // jobs claimed per round (default 500)
+	Lease     time.Duration // lease per round (default 15 min)
+}
+
+// NewRunner returns a runner for the given providers.
+func NewRunner(db *gorm.DB, q *Queue, clock clockwork.Clock, logger *slog.Logger, providers []Provider, o RunnerOptions) *Runner {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.Lease <= 0 {
+		o.Lease = 15 * time.Minute
+	}
+	if o.Owner == "" {
+		o.Owner = "runner"
+	}
+	return &Runner{db: db, q: q, clock: clock, logger: logger, providers: providers, owner: o.Owner,
+		batchSize: o.BatchSize, lease: o.Lease, poke: make(chan struct{}, 1)}
+}
+
+// Provider returns the provider with the given name.
+func (r *Runner) Provider(name string) Provider {
+	for _, p := range r.providers {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Poke asks the worker to run soon; it never blocks.
+func (r *Runner) Poke() {
+	select {
+	case r.poke <- struct{}{}:
+	default:
+	}
+}
+
+// Work runs the worker until ctx ends: a run per poke.
+func (r *Runner) Work(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.poke:
+			if err := r.RunOnce(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				r.logger.Error("sync run failed", "err", err)
+			}
+		}
+	}
+}
+
+// RunOnce sweeps expired leases, then drains every due job.
+func (r *Runner) RunOnce(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := r.q.Sweep(ctx); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	for _, p := range r.providers {
+		for {
+			n, err := r.round(ctx, p)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// round claims one batch and processes it per event; it returns how many
+// jobs it claimed.
+func (r *Runner) round(ctx context.Context, p Provider) (int, error) {
+	jobs, err := r.q.Claim(ctx, p.Name(), r.owner, r.batchSize, r.lease)
+	if err != nil || len(jobs) == 0 {
+		return 0, err
+	}
+	byEvent := map[int64][]models.SyncJob{}
+	var order []int64
+	for _, j := range jobs {
+		if _, ok := byEvent[j.EventID]; !ok {
+			order = append(order, j.EventID)
+		}
+		byEvent[j.EventID] = append(byEvent[j.EventID], j)
+	}
+	for _, ev := range order {
+		if err := r.processEvent(ctx, p, ev, byEvent[ev]); err != nil {
+			return 0, err
+		}
+	}
+	return len(jobs), nil
+}
+
+func (r *Runner) processEvent(ctx context.Context, p Provider, eventID int64, jobs []models.SyncJob) error {
+	ids := make([]int64, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.OrderID
+	}
+	var orders []models.PretixOrder
+	if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&orders).Error; err != nil {
+		return err
+	}
+	b := Batch{EventID: eventID, Jobs: jobs, Orders: make(map[int64]*models.PretixOrder, len(orders))}
+	for i := range orders {
+		b.Orders[orders[i].ID] = &orders[i]
+	}
+	results := r.safeSync(ctx, p, b)
+	if ctx.Err() != nil {
+		// Shutting down: leave the leases; the sweeper returns the jobs.
+		return ctx.Err()
+	}
+	return r.record(ctx, jobs, results)
+}
+
+// safeSync turns a provider panic into a system error for the batch instead
+// of killing the process.
+func (r *Runner) safeSync(ctx context.Context, p Provider, b Batch) (out []JobResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.logger.Error("sync provider panicked", "provider", p.Name(), "event", b.EventID, "panic", v)
+			out = nil
+			for _, j := range b.Jobs {
+				out = append(out, JobResult{JobID: j.ID, Outcome: Outcome{Kind: OutcomeFailed, Mode: models.FailureInternal,
+					Error: "An internal error stopped the sync of this order. The details were logged."}})
+			}
+		}
+	}()
+	return p.Sync(ctx, b)
+}
+
+// record writes every job's results, log entries and end in one transaction.
+func (r *Runner) record(ctx context.Context, jobs []models.SyncJob, results []JobResult) error {
+	byJob := make(map[int64]JobResult, len(results))
+	for _, res := range results {
+		byJob[res.JobID] = res
+	}
+	now := r.clock.Now().UTC()
+	return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, j := range jobs {
+			res, ok := byJob[j.ID]
+			if !ok {
+				res = JobResult{JobID: j.ID, Outcome: Outcome{Kind: OutcomeFailed, Mode: models.FailureInternal,
+					Error: "The sync provider returned no result for this order."}}
+			}
+			// Finish first: if the job was canceled or its lease lost
+			// meanwhile, nothing of this run is recorded for it.
+			if err := r.q.FinishTx(tx, j.ID, r.owner, res.Outcome); err != nil {
+				if errors.Is(err, ErrLeaseLost) {
+					continue
+				}
+				return err
+			}
+			for _, sr := range res.Results {
+				sr.OrderID = j.OrderID
+				q := tx.Where("order_id = ? AND mapping_id = ?", sr.OrderID, sr.MappingID)
+				if sr.PositionID != nil {
+					q = q.Where("position_id = ?", *sr.PositionID)
+				} else {
+					q = q.Where("position_id IS NULL")
+				}
+				if err := q.Delete(&models.SyncResult{}).Error; err != nil {
+					return err
+				}
+				if sr.TransmittedAt.IsZero() {
+					sr.TransmittedAt = now
+				}
+				if err := tx.Create(&sr).Error; err != nil {
+					return err
+				}
+			}
+			for _, l := range res.Log {
+				l.OrderID = j.OrderID
+				if l.Time.IsZero() {
+					l.Time = now
+				}
+				if l.DataJSON == "" {
+					l.DataJSON = "{}"
+				}
+				if err := tx.Create(&l).Error; err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
