@@ -262,14 +262,14 @@ type Answer struct {
 
 // Checkin is a successful check-in of a position.
 type Checkin struct {
-	ID            int64   `json:"id"`
-	List          int64   `json:"list"`
-	Datetime      Time    `json:"datetime"`
-	Type          string  `json:"type"`
-	Gate          *int64  `json:"gate"`
-	Device        *int64  `json:"device"`
-	DeviceID      *int64  `json:"device_id"`
-	AutoCheckedIn bool    `json:"auto_checked_in"`
+	ID            int64  `json:"id"`
+	List          int64  `json:"list"`
+	Datetime      Time   `json:"datetime"`
+	Type          string `json:"type"`
+	Gate          *int64 `json:"gate"`
+	Device        *int64 `json:"device"`
+	DeviceID      *int64 `json:"device_id"`
+	AutoCheckedIn bool   `json:"auto_checked_in"`
 }
 
 // Download is a ticket download link.

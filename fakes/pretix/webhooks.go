@@ -160,9 +160,9 @@ func newWebhookSender(s *Server) *webhookSender {
 			// pretix does not follow redirects: a 3xx is a failed delivery.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		queue:  make(chan *delivery, 1024),
-		ctx:    ctx,
-		cancel: cancel,
+		queue:   make(chan *delivery, 1024),
+		ctx:     ctx,
+		cancel:  cancel,
 		retries: map[*delivery]retry{},
 		changed: make(chan struct{}),
 	}
