@@ -1,0 +1,84 @@
+package hubspot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// APIVersion is the date version used in every API path (reference §0).
+const APIVersion = "2026-03"
+
+// Default base URLs; both are configurable so tests and the demo can point
+// at the emulator.
+const (
+	DefaultAPIBaseURL = "https://api.hubapi.com"
+	DefaultAppBaseURL = "https://app.hubspot.com"
+)
+
+// Batch sizes. Object batches over MaxBatchInputs are refused (the caller
+// plans batches); association batches are split into MaxAssociationInputs.
+const (
+	MaxBatchInputs       = 100
+	MaxAssociationInputs = 1000
+)
+
+// ObjectType is a CRM object type name as used in API paths.
+type ObjectType string
+
+// The object types the sync writes.
+const (
+	Contacts  ObjectType = "contacts"
+	Companies ObjectType = "companies"
+	Deals     ObjectType = "deals"
+)
+
+var typeIDs = map[ObjectType]string{Contacts: "0-1", Companies: "0-2", Deals: "0-3"}
+
+// TypeID returns HubSpot's object type id (0-1, 0-2, 0-3).
+func (t ObjectType) TypeID() string { return typeIDs[t] }
+
+// Valid reports whether t is one of the supported object types.
+func (t ObjectType) Valid() bool { _, ok := typeIDs[t]; return ok }
+
+// ParseObjectType accepts a type name or type id.
+func ParseObjectType(s string) (ObjectType, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for t, id := range typeIDs {
+		if s == string(t) || s == id {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("unknown HubSpot object type %q: use contacts, companies or deals", s)
+}
+
+// RequiredScopes are requested as `scope` on the authorize URL.
+var RequiredScopes = []string{
+	"oauth",
+	"crm.objects.contacts.read", "crm.objects.contacts.write",
+	"crm.objects.companies.read", "crm.objects.companies.write",
+	"crm.objects.deals.read", "crm.objects.deals.write",
+	"crm.schemas.contacts.read", "crm.schemas.companies.read", "crm.schemas.deals.read",
+}
+
+// OptionalScopes are requested as `optional_scope`: they let us create the
+// unique order-key property, and portals may grant them or not.
+var OptionalScopes = []string{"crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write"}
+
+// MissingScopes returns the required scopes not in granted. Static tokens
+// never hold "oauth", so it is not required of them.
+func MissingScopes(granted []string, static bool) []string {
+	have := map[string]bool{}
+	for _, s := range granted {
+		have[s] = true
+	}
+	var out []string
+	for _, s := range RequiredScopes {
+		if s == "oauth" && static {
+			continue
+		}
+		if !have[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
