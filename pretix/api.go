@@ -1,0 +1,324 @@
+package pretix
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"pretix-hubspot/apperr"
+)
+
+// PageSize is pretix's maximum page size.
+const PageSize = 50
+
+// where names what a request was about, to explain a 403/404 precisely.
+type where struct {
+	event    string
+	resource string // "organizer", "order", "settings", "organizer-orders" or ""
+}
+
+// mapHTTPError turns a non-2xx answer into the error people see.
+func (c *Client) mapHTTPError(err error, w where) error {
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	var he *httpError
+	if !errors.As(err, &he) {
+		return err
+	}
+	switch {
+	case he.status == http.StatusUnauthorized:
+		return errTokenInvalid(he.detail).Wrap(err)
+	case he.status == http.StatusForbidden && w.resource == "settings":
+		return apperr.New(apperr.KindForbidden, CodeSettingsForbidden,
+			"The API token may not read the settings of event \u201c"+w.event+"\u201d (its team lacks \u201cCan change event settings\u201d); "+
+				"the name scheme and languages are inferred from the event's data instead.").Wrap(err)
+	case he.status == http.StatusForbidden:
+		return errPermission(c.org, w.event).Wrap(err)
+	case he.status == http.StatusNotFound && !he.json && w.resource == "organizer-orders":
+		return ErrNoOrganizerOrderList
+	case he.status == http.StatusNotFound && !he.json:
+		return errNotPretix(c.base.String(), "the API address does not exist there")
+	case he.status == http.StatusNotFound && w.resource == "organizer":
+		return errOrganizerUnknown(c.org).Wrap(err)
+	case he.status == http.StatusNotFound && w.resource == "order":
+		return apperr.NotFound(CodeNotFound, "pretix has no such order (any more). Test-mode orders can be deleted in pretix.").Wrap(err)
+	case he.status == http.StatusNotFound:
+		return apperr.NotFound(CodeNotFound, "pretix answered \u201cnot found\u201d for "+he.path+".").Wrap(err)
+	case he.status >= 400 && he.status < 500:
+		msg := "pretix refused the request (HTTP " + strconv.Itoa(he.status) + ")"
+		if he.detail != "" {
+			msg += ": " + he.detail
+		}
+		return apperr.New(apperr.KindUnavailable, CodeBadRequest, msg+". Please report this; it is probably a bug in pretix-hubspot or an unusual pretix version.").Wrap(err)
+	}
+	return errNotPretix(c.base.String(), "it answered with HTTP "+strconv.Itoa(he.status)).Wrap(err)
+}
+
+func (c *Client) needOrg() error {
+	if c.org == "" {
+		return apperr.Invalid(CodeOrganizerUnknown, "Enter the organizer's short name (slug).").WithField("slug", "Required.")
+	}
+	return nil
+}
+
+func (c *Client) orgPath(rest string) string {
+	return "organizers/" + url.PathEscape(c.org) + "/" + rest
+}
+
+func (c *Client) eventPath(event, rest string) string {
+	return c.orgPath("events/" + url.PathEscape(event) + "/" + rest)
+}
+
+// getObject fetches one JSON object.
+func (c *Client) getObject(ctx context.Context, path string, q url.Values, w where, out any, o callOpts) (*response, error) {
+	r, err := c.get(ctx, c.endpoint(path, q), o)
+	if err != nil {
+		return nil, c.mapHTTPError(err, w)
+	}
+	if err := decode(r, out); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+type envelope struct {
+	Count   *int              `json:"count"`
+	Next    *string           `json:"next"`
+	Results []json.RawMessage `json:"results"`
+}
+
+// pageInfo is what a list callback learns about the page.
+type pageInfo struct {
+	number int
+	count  int
+	header http.Header
+}
+
+// list walks a paginated list from the first page, following "next" (always
+// on our own scheme and host, so a misconfigured proxy's http:// links, or a
+// hostile server's links elsewhere, never receive the token).
+func (c *Client) list(ctx context.Context, path string, q url.Values, w where, o callOpts, each func(pageInfo, []json.RawMessage) error) error {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("page_size", strconv.Itoa(PageSize))
+	u := c.endpoint(path, q)
+	seen := map[string]bool{}
+	for n := 1; ; n++ {
+		r, err := c.get(ctx, u, o)
+		if err != nil {
+			return c.mapHTTPError(err, w)
+		}
+		var env envelope
+		if err := decode(r, &env); err != nil {
+			return err
+		}
+		if env.Count == nil || env.Results == nil {
+			return errNotPretix(c.base.String(), "its answer for "+u.Path+" is not a pretix list")
+		}
+		if err := each(pageInfo{number: n, count: *env.Count, header: r.header}, env.Results); err != nil {
+			return err
+		}
+		if env.Next == nil || *env.Next == "" {
+			return nil
+		}
+		next, err := url.Parse(*env.Next)
+		if err != nil {
+			return errMalformed(u.Path, err)
+		}
+		next.Scheme, next.Host, next.User = c.base.Scheme, c.base.Host, nil
+		if seen[next.String()] || n > *env.Count/max(len(env.Results), 1)+2 {
+			return errNotPretix(c.base.String(), "its page links for "+u.Path+" do not end")
+		}
+		seen[next.String()] = true
+		u = next
+	}
+}
+
+// listAll decodes every element of a list into T, keeping each raw object.
+func listAll[T any](ctx context.Context, c *Client, path string, w where, setRaw func(*T, json.RawMessage)) ([]T, error) {
+	var out []T
+	err := c.list(ctx, path, nil, w, callOpts{}, func(_ pageInfo, results []json.RawMessage) error {
+		for _, raw := range results {
+			var v T
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return errMalformed(path, err)
+			}
+			if setRaw != nil {
+				setRaw(&v, raw)
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Version returns the server's pretix version ("" when it does not say).
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var v struct {
+		Pretix string `json:"pretix"`
+	}
+	if _, err := c.getObject(ctx, "version", nil, where{}, &v, callOpts{attempts: 1}); err != nil {
+		return "", err
+	}
+	return v.Pretix, nil
+}
+
+// Organizers lists the organizers the token can see (one for team tokens).
+func (c *Client) Organizers(ctx context.Context) ([]Organizer, error) {
+	return listAll[Organizer](ctx, c, "organizers/", where{}, nil)
+}
+
+// GetOrganizer fetches the client's organizer.
+func (c *Client) GetOrganizer(ctx context.Context) (*Organizer, error) {
+	if err := c.needOrg(); err != nil {
+		return nil, err
+	}
+	var o Organizer
+	if _, err := c.getObject(ctx, c.orgPath(""), nil, where{resource: "organizer"}, &o, callOpts{}); err != nil {
+		return nil, err
+	}
+	if o.Slug == "" {
+		return nil, errNotPretix(c.base.String(), "its organizer data has no short name")
+	}
+	return &o, nil
+}
+
+// Events lists the organizer's events visible to the token.
+func (c *Client) Events(ctx context.Context) ([]Event, error) {
+	if err := c.needOrg(); err != nil {
+		return nil, err
+	}
+	return listAll(ctx, c, c.orgPath("events/"), where{}, func(e *Event, raw json.RawMessage) { e.Raw = raw })
+}
+
+// EventSettings fetches the event's settings. Without "Can change event
+// settings" it fails with CodeSettingsForbidden (KindForbidden).
+func (c *Client) EventSettings(ctx context.Context, event string) (*EventSettings, error) {
+	var s EventSettings
+	r, err := c.getObject(ctx, c.eventPath(event, "settings/"), nil, where{event: event, resource: "settings"}, &s, callOpts{})
+	if err != nil {
+		return nil, err
+	}
+	s.Raw = r.body
+	return &s, nil
+}
+
+// Items lists the event's products with their variations.
+func (c *Client) Items(ctx context.Context, event string) ([]Item, error) {
+	return listAll(ctx, c, c.eventPath(event, "items/"), where{event: event}, func(v *Item, raw json.RawMessage) { v.Raw = raw })
+}
+
+// Categories lists the event's product categories.
+func (c *Client) Categories(ctx context.Context, event string) ([]Category, error) {
+	return listAll(ctx, c, c.eventPath(event, "categories/"), where{event: event}, func(v *Category, raw json.RawMessage) { v.Raw = raw })
+}
+
+// Questions lists the event's questions with their options.
+func (c *Client) Questions(ctx context.Context, event string) ([]Question, error) {
+	return listAll(ctx, c, c.eventPath(event, "questions/"), where{event: event}, func(v *Question, raw json.RawMessage) { v.Raw = raw })
+}
+
+// CheckinLists lists the event's check-in lists.
+func (c *Client) CheckinLists(ctx context.Context, event string) ([]CheckinList, error) {
+	return listAll(ctx, c, c.eventPath(event, "checkinlists/"), where{event: event}, func(v *CheckinList, raw json.RawMessage) { v.Raw = raw })
+}
+
+// SubEvents lists the dates of an event series.
+func (c *Client) SubEvents(ctx context.Context, event string) ([]SubEvent, error) {
+	return listAll(ctx, c, c.eventPath(event, "subevents/"), where{event: event}, func(v *SubEvent, raw json.RawMessage) { v.Raw = raw })
+}
+
+// OrderQuery selects orders to list.
+type OrderQuery struct {
+	// Event limits the list to one event; empty uses the organizer-wide list
+	// (pretix 2023.8+), which fails with ErrNoOrganizerOrderList on older
+	// servers.
+	Event string
+	// ModifiedSince returns orders with last_modified >= it (inclusive).
+	ModifiedSince *time.Time
+	// IncludeTestmode lists test-mode orders too; by default testmode=false
+	// is sent, as pretix advises for delta syncs.
+	IncludeTestmode bool
+}
+
+// OrderPage is one page of an order list.
+type OrderPage struct {
+	Number int     // 1-based
+	Count  int     // orders in the whole list
+	Orders []Order // with canceled positions and fees
+	// Generated is the server time at the start of this page's request
+	// (X-Page-Generated, else the Date header, else the client's clock).
+	Generated time.Time
+}
+
+// ListOrders walks an order list in creation order (ordering=datetime, never
+// last_modified: an order changed mid-scan must not shift the pages) and
+// calls fn per page. Positions and fees include canceled ones, so the JSON
+// equals what GetOrder returns.
+func (c *Client) ListOrders(ctx context.Context, q OrderQuery, fn func(OrderPage) error) error {
+	if err := c.needOrg(); err != nil {
+		return err
+	}
+	v := url.Values{}
+	v.Set("ordering", "datetime")
+	v.Set("include_canceled_positions", "true")
+	v.Set("include_canceled_fees", "true")
+	if !q.IncludeTestmode {
+		v.Set("testmode", "false")
+	}
+	if q.ModifiedSince != nil {
+		v.Set("modified_since", q.ModifiedSince.UTC().Format(time.RFC3339Nano))
+	}
+	path, w := c.orgPath("orders/"), where{resource: "organizer-orders"}
+	if q.Event != "" {
+		path, w = c.eventPath(q.Event, "orders/"), where{event: q.Event}
+	}
+	return c.list(ctx, path, v, w, callOpts{}, func(p pageInfo, results []json.RawMessage) error {
+		page := OrderPage{Number: p.number, Count: p.count, Orders: make([]Order, 0, len(results)), Generated: c.generated(p.header)}
+		for _, raw := range results {
+			o, err := DecodeOrder(raw, q.Event)
+			if err != nil {
+				return errMalformed(path, err)
+			}
+			page.Orders = append(page.Orders, o)
+		}
+		return fn(page)
+	})
+}
+
+func (c *Client) generated(h http.Header) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, h.Get("X-Page-Generated")); err == nil {
+		return t
+	}
+	if t, err := http.ParseTime(h.Get("Date")); err == nil {
+		return t
+	}
+	return c.clock.Now()
+}
+
+// GetOrder fetches one order with canceled positions and fees.
+func (c *Client) GetOrder(ctx context.Context, event, code string) (*Order, error) {
+	if err := c.needOrg(); err != nil {
+		return nil, err
+	}
+	q := url.Values{"include_canceled_positions": {"true"}, "include_canceled_fees": {"true"}}
+	r, err := c.get(ctx, c.endpoint(c.eventPath(event, "orders/"+url.PathEscape(code)+"/"), q), callOpts{})
+	if err != nil {
+		return nil, c.mapHTTPError(err, where{event: event, resource: "order"})
+	}
+	o, err := DecodeOrder(r.body, event)
+	if err != nil {
+		return nil, errMalformed(r.url.Path, err)
+	}
+	if o.Code == "" {
+		return nil, errNotPretix(c.base.String(), "its order data has no order code")
+	}
+	return &o, nil
+}
