@@ -177,7 +177,7 @@ func NormalizeBaseURL(raw string, allowInsecure bool) (*url.URL, error) {
 	if net.ParseIP(host) == nil {
 		var err error
 		if ascii, err = idna.Lookup.ToASCII(host); err != nil {
-			return nil, errURLInvalid("the host name \u201c"+host+"\u201d is not valid").Wrap(err)
+			return nil, errURLInvalid("the host name \u201c" + host + "\u201d is not valid").Wrap(err)
 		}
 	}
 	if p := u.Port(); p != "" {
