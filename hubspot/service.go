@@ -1,8 +1,8 @@
 package hubspot
 
 import (
-	crand "crypto/rand"
 	"context"
+	crand "crypto/rand"
 	"encoding/binary"
 	"log/slog"
 	"math/rand/v2"
