@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -83,6 +84,20 @@ func classifyStatus(status int, w wireError) Class {
 	}
 }
 
+// statusText names a status, including Cloudflare's 52x and HubSpot's 477.
+func statusText(status int) string {
+	switch status {
+	case 477:
+		return "Migration in progress"
+	case 521, 522, 523, 524:
+		return fmt.Sprintf("HubSpot is unreachable behind its CDN (HTTP %d)", status)
+	}
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return fmt.Sprintf("HTTP status %d", status)
+}
+
 func parseWire(body []byte) wireError {
 	var w wireError
 	_ = json.Unmarshal(body, &w)
@@ -107,7 +122,7 @@ func fromWire(op string, status int, w wireError) *Error {
 		msg = w.ErrorDescription
 	}
 	if msg == "" {
-		msg = http.StatusText(status)
+		msg = statusText(status)
 	}
 	return &Error{
 		Class: classifyStatus(status, w), Op: op, Status: status, Message: msg,
@@ -136,7 +151,7 @@ func classifyOAuth(op string, status int, body []byte) *Error {
 		msg = w.Message
 	}
 	if msg == "" {
-		msg = http.StatusText(status)
+		msg = statusText(status)
 	}
 	e := &Error{Op: op, Status: status, Message: msg, CorrelationID: w.CorrelationID, OAuthError: w.Error, OAuthStatus: w.Status}
 	switch {
