@@ -49,6 +49,7 @@ type ErrorDetail struct {
 	Context     map[string][]string `json:"context,omitempty"`
 }
 
+// Error renders what HubSpot said with the operation, status and correlation id.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("HubSpot")

@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -22,8 +23,8 @@ const hubEU = 24681357
 var allScopes = append(append([]string{}, RequiredScopes...), OptionalScopes...)
 
 type harness struct {
-	t     *testing.T
-	clock *clockwork.FakeClock
+	t     testing.TB
+	clock *clockwork.FakeClock // nil when the harness runs on real time
 	fake  *hubspotfake.Server
 	ts    *httptest.Server
 	db    *gorm.DB
@@ -34,10 +35,16 @@ type harness struct {
 
 // newHarness wires a Service to the emulator over real HTTP, both on one
 // fake clock. mod may adjust the service options.
-func newHarness(t *testing.T, fo hubspotfake.Options, mod func(*Options)) *harness {
+func newHarness(t testing.TB, fo hubspotfake.Options, mod func(*Options)) *harness {
 	t.Helper()
 	fc := clockwork.NewFakeClockAt(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
-	fo.Clock = fc
+	return newHarnessOn(t, fc, fc, fo, mod)
+}
+
+// newHarnessOn is newHarness on any clock (fc is nil for a real one).
+func newHarnessOn(t testing.TB, clock clockwork.Clock, fc *clockwork.FakeClock, fo hubspotfake.Options, mod func(*Options)) *harness {
+	t.Helper()
+	fo.Clock = clock
 	fake := hubspotfake.New(fo)
 	ts := httptest.NewServer(fake.Handler())
 	t.Cleanup(ts.Close)
@@ -54,8 +61,8 @@ func newHarness(t *testing.T, fo hubspotfake.Options, mod func(*Options)) *harne
 	client.Timeout = 10 * time.Second
 	opts := Options{
 		DB: db, Box: box, APIBaseURL: ts.URL, AppBaseURL: ts.URL, RedirectURL: "http://localhost:8080/api/hubspot/callback",
-		ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(), HTTPClient: client, Clock: fc,
-		Rand: rand.New(rand.NewPCG(1, 2)),
+		ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(), HTTPClient: client, Clock: clock,
+		Rand: rand.New(rand.NewPCG(1, 2)), Logger: slog.New(slog.DiscardHandler),
 	}
 	if mod != nil {
 		mod(&opts)
