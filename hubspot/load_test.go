@@ -86,9 +86,6 @@ func runLoad(tb testing.TB, h *harness, clients []*Client, workersPerClient int,
 }
 
 func TestGovernorKeepsUnderTheLimitForTwoCallers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("sustained load")
-	}
 	h := newHarness(t, hubspotfake.Options{}, nil)
 	ctx := context.Background()
 	eventA := h.connect(hubEU)
@@ -121,9 +118,6 @@ func TestGovernorKeepsUnderTheLimitForTwoCallers(t *testing.T) {
 }
 
 func TestGovernorTunesToAdvertisedLimit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("sustained load")
-	}
 	h := newHarness(t, hubspotfake.Options{RateLimit: hubspotfake.RateLimit{Max: 190}}, nil)
 	cl := h.connect(hubEU)
 	rep := runLoad(t, h, []*Client{cl}, 4, 30*time.Second, 5*time.Millisecond)
