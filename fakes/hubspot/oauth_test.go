@@ -237,3 +237,26 @@ func TestStaticTokenAndScopeEnforcement(t *testing.T) {
 		t.Errorf("token info: %d", resp.StatusCode)
 	}
 }
+
+func TestPinnedPortalSkipsAccountChoice(t *testing.T) {
+	e := newEnv(t, Options{})
+	u := strings.Replace(authorizeURL(e, "pin", nil), "/oauth/authorize?", "/oauth/13579246/authorize?", 1)
+	resp, err := e.ts.Client().Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(page), "Choose an account") || !strings.Contains(string(page), "Example Events Inc. (13579246)") {
+		t.Fatalf("pinned page: %s", page)
+	}
+	redirect, err := Approve(context.Background(), e.ts.Client(), u, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body := e.form("/oauth/2026-03/token", url.Values{"grant_type": {"authorization_code"}, "client_id": {e.srv.ClientID()},
+		"client_secret": {e.srv.ClientSecret()}, "redirect_uri": {"http://localhost:8080/hubspot/callback"}, "code": {redirect.Query().Get("code")}})
+	if status != 200 || body["hub_id"].(float64) != 13579246 {
+		t.Errorf("exchange: %d %v", status, body)
+	}
+}
