@@ -34,6 +34,7 @@ const usage = `pretix-hubspot exports pretix orders and attendees into HubSpot C
 
 Usage:
   pretix-hubspot [serve] [flags]   start the web UI and the sync loop (default)
+  pretix-hubspot fakes [flags]     run only the pretix and HubSpot emulators (for trying and testing)
   pretix-hubspot version           print the version
   pretix-hubspot help              show this help
 
@@ -67,6 +68,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 1
 		}
 		return 0
+	case "fakes":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runFakes(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return 0

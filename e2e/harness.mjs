@@ -127,3 +127,48 @@ export async function createAdmin(page, url, username = 'admin', password = 'cor
   await page.getByRole('button', { name: 'Create admin account' }).click();
   await page.getByTestId('current-user').filter({ hasText: username }).waitFor();
 }
+
+/**
+ * Starts the pretix and HubSpot emulators ("pretix-hubspot fakes") and
+ * returns their connection details plus helpers to act as a buyer.
+ * @param {{orders?: number}} [opts]
+ */
+export async function startFakes(opts = {}) {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run "make build" first`);
+  const proc = spawn(binary, ['fakes', '--orders', String(opts.orders ?? 20)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  const exited = new Promise((r) => proc.on('exit', r));
+  const info = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('fakes did not start: ' + err)), 15000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(JSON.parse(out.slice(0, nl)));
+      }
+    });
+  });
+  /** @param {string} p */
+  const post = async (p) => {
+    const res = await fetch(info.pretix_url + p, { method: 'POST' });
+    const body = await res.json();
+    if (!res.ok) throw new Error(`${p}: ${body.error}`);
+    return body;
+  };
+  return {
+    ...info,
+    /** Places a random order in an event; returns the pretix order JSON. */
+    placeOrder: (event = info.events[0]) => post(`/_fake/orders?event=${encodeURIComponent(event)}`),
+    markPaid: (code, event = info.events[0]) => post(`/_fake/orders/${code}/paid?event=${encodeURIComponent(event)}`),
+    cancelOrder: (code, event = info.events[0]) => post(`/_fake/orders/${code}/cancel?event=${encodeURIComponent(event)}`),
+    addWebhook: (url) => post(`/_fake/webhooks?url=${encodeURIComponent(url)}`),
+    async stop() {
+      proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      proc.kill('SIGKILL');
+    },
+  };
+}
