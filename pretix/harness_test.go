@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
 	"gorm.io/gorm"
 
 	"pretix-hubspot/models"
@@ -133,5 +132,3 @@ func liveOrders(e *emu) int {
 	}
 	return n
 }
-
-var _ = clockwork.NewRealClock

@@ -127,7 +127,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 		}
 	}
 	if s.roll(f.DropRate) {
-		s.stats.count(endpoint, "", 0, s.clock.Now())
+		s.stats.count(endpoint, s.tokenOrg(r), 0, s.clock.Now())
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
@@ -141,7 +141,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 		s.faultMu.Lock()
 		code := codes[s.rnd.Intn(len(codes))]
 		s.faultMu.Unlock()
-		s.stats.count(endpoint, "", code, s.clock.Now())
+		s.stats.count(endpoint, s.tokenOrg(r), code, s.clock.Now())
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(code)
 		fmt.Fprintf(w, "<!doctype html><html><body><h1>%d %s</h1></body></html>\n", code, http.StatusText(code))
@@ -223,6 +223,18 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*tokenRec
 	}
 	w.Header().Del("WWW-Authenticate")
 	return rec, true
+}
+
+// tokenOrg names the organizer of the request's token, for the request log
+// of requests that fail before authentication.
+func (s *Server) tokenOrg(r *http.Request) string {
+	_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if rec := s.tokens[strings.TrimSpace(tok)]; rec != nil {
+		return rec.org
+	}
+	return ""
 }
 
 func teamCoversEvent(t Team, slug string) bool {

@@ -52,7 +52,8 @@ func (s *Server) RequestCount(endpoint string) int {
 	return s.stats.counts[endpoint]
 }
 
-// RequestLog returns the authenticated requests made with tokens of org.
+// RequestLog returns the requests made with tokens of org, including those
+// failed by fault injection (Status 0 for dropped connections).
 func (s *Server) RequestLog(org string) []RequestRecord {
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
