@@ -22,6 +22,7 @@ import (
 	"pretix-hubspot/api"
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
 	"pretix-hubspot/scheduler"
 	"pretix-hubspot/secret"
@@ -107,7 +108,6 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("encryption key: %w", err)
 	}
-	_ = box // used by the pretix and HubSpot services
 	db, err := models.Open(cfg.DatabasePath())
 	if err != nil {
 		return err
@@ -115,6 +115,12 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	defer models.Close(db)
 
 	authSvc := auth.NewService(db, clock, config.SessionTTL)
+	hubspotSvc := hubspot.NewService(hubspot.Options{
+		DB: db, Box: box, Clock: clock, Logger: logger,
+		APIBaseURL: cfg.HubSpotAPIBase, AppBaseURL: cfg.HubSpotAppBase,
+		RedirectURL: cfg.BaseURL.String() + "/oauth/hubspot/callback",
+		ClientID:    cfg.HubSpotClientID, ClientSecret: cfg.HubSpotClientSecret,
+	})
 
 	sched, err := scheduler.New(clock, logger)
 	if err != nil {
@@ -127,7 +133,15 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		return err
 	}
 
-	e := api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS()})
+	// Idle portals get their access token renewed too, so a long-unused
+	// connection is found dead (needs reconnect) before a sync needs it.
+	if err := sched.Every("hubspot.refresh_tokens", 5*time.Minute, func(ctx context.Context) error {
+		return hubspotSvc.RefreshExpiring(ctx, 10*time.Minute)
+	}); err != nil {
+		return err
+	}
+
+	e := api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

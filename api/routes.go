@@ -21,6 +21,22 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	priv := apiG.Group("", requireSession)
 	priv.GET("/me", authH.me)
 
+	// HubSpot: the event's plugins and "HubSpot Integration" page, the app settings.
+	secure := d.Config.BaseURL.Scheme == "https"
+	plugH := &pluginsHandler{db: d.DB, hs: d.HubSpot}
+	priv.GET("/organizers/:org/events/:event/plugins", plugH.list)
+	priv.PUT("/organizers/:org/events/:event/plugins/:plugin", plugH.set)
+	hsH := &hubspotHandler{db: d.DB, hs: d.HubSpot, log: d.Logger, secure: secure}
+	priv.GET("/organizers/:org/events/:event/hubspot", hsH.status)
+	priv.POST("/organizers/:org/events/:event/hubspot/connect", hsH.connect)
+	priv.POST("/organizers/:org/events/:event/hubspot/token", hsH.connectToken)
+	priv.DELETE("/organizers/:org/events/:event/hubspot/connection", hsH.disconnect)
+	appH := &appSettingsHandler{hs: d.HubSpot}
+	priv.GET("/settings/hubspot-app", appH.getHubSpot)
+	priv.PUT("/settings/hubspot-app", appH.putHubSpot)
+	// HubSpot's redirect back after Request access: public, but the state is bound to the session.
+	e.GET(callbackPath, hsH.callback, loadSession(d.Auth))
+
 	apiG.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	e.RouteNotFound("/*", spaHandler(d.UI))
 }

@@ -16,6 +16,7 @@ import (
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	"pretix-hubspot/hubspot"
 )
 
 // Deps is everything the HTTP layer needs; main.go fills it.
@@ -26,6 +27,8 @@ type Deps struct {
 	Clock  clockwork.Clock
 	Auth   *auth.Service
 	UI     fs.FS // the built front end; nil serves a placeholder page
+
+	HubSpot *hubspot.Service // HubSpot connections, event links, plugin state, app settings
 }
 
 // New builds the Echo server with every route.
