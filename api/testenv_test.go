@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -14,10 +15,14 @@ import (
 	"testing/fstest"
 
 	"github.com/jonboulle/clockwork"
+	"gorm.io/gorm"
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	hubspotfake "pretix-hubspot/fakes/hubspot"
+	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
+	"pretix-hubspot/secret"
 )
 
 // testUI stands in for the built front end.
@@ -34,6 +39,12 @@ type testEnv struct {
 	client *http.Client
 	csrf   string
 	clock  *clockwork.FakeClock
+	db     *gorm.DB
+	// hubspot is wired to hsFake, the HubSpot emulator served at hsURL on
+	// the same fake clock; the app's client id/secret are not set.
+	hubspot *hubspot.Service
+	hsFake  *hubspotfake.Server
+	hsURL   string
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -51,12 +62,23 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hsFake := hubspotfake.New(hubspotfake.Options{Clock: clock})
+	hsSrv := httptest.NewServer(hsFake.Handler())
+	t.Cleanup(hsSrv.Close)
+	box, err := secret.NewBox(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := hubspot.NewService(hubspot.Options{DB: db, Box: box, Clock: clock, Logger: logger,
+		APIBaseURL: hsSrv.URL, AppBaseURL: hsSrv.URL, RedirectURL: cfg.BaseURL.String() + "/oauth/hubspot/callback",
+		Rand: rand.New(rand.NewPCG(1, 2))})
 	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock,
-		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI})
+		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, HubSpot: hs})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
-	return &testEnv{t: t, srv: srv, client: &http.Client{Jar: jar}, clock: clock}
+	return &testEnv{t: t, srv: srv, client: &http.Client{Jar: jar}, clock: clock, db: db,
+		hubspot: hs, hsFake: hsFake, hsURL: hsSrv.URL}
 }
 
 type response struct {
