@@ -382,6 +382,10 @@ func (s *Service) CompleteEventConnect(ctx context.Context, sessionID string, qu
 // it and links the event to its portal.
 func (s *Service) ConnectEventStatic(ctx context.Context, eventID int64, token string, hubIDHint int64) (*Connection, error) {
 	conn, err := s.ConnectStatic(ctx, token, hubIDHint)
+	if ae, ok := apperr.As(err); ok && ae.Code == "hubspot_hub_id_mismatch" && len(ae.Fields) == 0 {
+		// The form shows this next to the account id it is about.
+		ae.WithField("hub_id", "The token is for another HubSpot account.")
+	}
 	if err != nil {
 		return nil, err
 	}
