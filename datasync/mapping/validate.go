@@ -147,7 +147,7 @@ func (c *checker) checkField(r *report, i int, src fields.ObjectType, key string
 func checkWritable(r *report, i int, tgt hubspot.ObjectType, name string, p *hubspot.Property) bool {
 	switch {
 	case p == nil:
-		r.fail(i, "property", fmt.Sprintf("HubSpot has no %s property %q. Pick one from the list, or refresh the list if it was just created in HubSpot.", singularLabel(tgt), name))
+		r.fail(i, "property", fmt.Sprintf("HubSpot has no %s property %q. Pick one from the list, or refresh the list if it was just created in HubSpot.", strings.ToLower(singularLabel(tgt)), name))
 	case p.Calculated || strings.HasPrefix(p.FieldType, "calculation_"):
 		r.fail(i, "property", fmt.Sprintf("“%s” is calculated by HubSpot and cannot be written. Choose another property.", p.Label))
 	case p.Archived:
@@ -180,7 +180,7 @@ func (c *checker) checkIdentifier(r *report, tgt hubspot.ObjectType, src fields.
 	if p != nil || !propertyNameRE.MatchString(name) {
 		name = uniqueName(row.PretixField, src)
 	}
-	what := fmt.Sprintf("HubSpot has no %s property %q yet.", singularLabel(tgt), row.Property)
+	what := fmt.Sprintf("HubSpot has no %s property %q yet.", strings.ToLower(singularLabel(tgt)), row.Property)
 	if p != nil {
 		what = fmt.Sprintf("“%s” does not require unique values, so HubSpot cannot find %s by it.", p.Label, strings.ToLower(targetLabel(tgt)))
 	}

@@ -113,7 +113,7 @@ func (s *Service) ValueMap(ctx context.Context, eventID int64, in ValueMapInput)
 	}
 	p := props[in.Property]
 	if p == nil {
-		return nil, apperr.Invalid("property_unknown", fmt.Sprintf("HubSpot has no %s property %q. Choose the HubSpot property first.", singularLabel(tgt), in.Property)).
+		return nil, apperr.Invalid("property_unknown", fmt.Sprintf("HubSpot has no %s property %q. Choose the HubSpot property first.", strings.ToLower(singularLabel(tgt)), in.Property)).
 			WithField("property", "Unknown property.")
 	}
 	filled := PrefillValueMap(f, *p, in.ValueMap)
