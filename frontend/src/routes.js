@@ -1,9 +1,13 @@
 // The SPA's one route table. Pages receive the matched params as `params`.
 import Organizers from './pages/Organizers.svelte';
-import Settings from './pages/Settings.svelte';
+import AppSettings from './pages/AppSettings.svelte';
+import EventPlugins from './pages/EventPlugins.svelte';
+import EventHubSpot from './pages/EventHubSpot.svelte';
 
 /** @type {{path: string, component: any, title: string}[]} */
 export const routes = [
   { path: '/', component: Organizers, title: 'Organizers' },
-  { path: '/settings', component: Settings, title: 'Settings' },
+  { path: '/settings', component: AppSettings, title: 'Settings' },
+  { path: '/organizers/:org/events/:event/settings/plugins', component: EventPlugins, title: 'Plugins' },
+  { path: '/organizers/:org/events/:event/settings/hubspot', component: EventHubSpot, title: 'HubSpot Integration' },
 ];
