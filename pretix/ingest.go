@@ -221,27 +221,36 @@ func resolveEvents(ctx context.Context, db gorm.ConnPool, orgID int64, batch []*
 	return out, nil
 }
 
+// loadExisting reads the stored copies of the batch's orders, one query per
+// event so the unique (organizer, event, code) index answers each.
 func loadExisting(ctx context.Context, db gorm.ConnPool, orgID int64, batch []*Order) (map[orderKey]existingOrder, error) {
-	args := []any{orgID}
+	byEvent := map[string][]any{}
 	for _, o := range batch {
-		args = append(args, o.Code)
+		byEvent[o.Event] = append(byEvent[o.Event], o.Code)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, event_slug, code, status, require_approval, last_modified, contents_hash, contact_hash, raw_hash
-		FROM pretix_orders WHERE organizer_id = ? AND code IN (`+strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[orderKey]existingOrder{}
-	for rows.Next() {
-		var e existingOrder
-		var k orderKey
-		if err := rows.Scan(&e.id, &k.event, &k.code, &e.status, &e.requireApproval, &e.lastModified, &e.contentsHash, &e.contactHash, &e.rawHash); err != nil {
+	for event, codes := range byEvent {
+		args := append([]any{orgID, event}, codes...)
+		rows, err := db.QueryContext(ctx, `SELECT id, code, status, require_approval, last_modified, contents_hash, contact_hash, raw_hash
+			FROM pretix_orders WHERE organizer_id = ? AND event_slug = ? AND code IN (`+strings.TrimSuffix(strings.Repeat("?,", len(codes)), ",")+`)`, args...)
+		if err != nil {
 			return nil, err
 		}
-		out[k] = e
+		for rows.Next() {
+			var e existingOrder
+			k := orderKey{event: event}
+			if err := rows.Scan(&e.id, &k.code, &e.status, &e.requireApproval, &e.lastModified, &e.contentsHash, &e.contactHash, &e.rawHash); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 const orderCols = 20
