@@ -1,0 +1,85 @@
+package hubspotsync
+
+import (
+	"pretix-hubspot/hubspot"
+)
+
+// assocGroup collects the pairs of one pair of object types; the pair is
+// stored in one direction only, since HubSpot links both ways at once.
+type assocGroup struct {
+	from, to hubspot.ObjectType
+	pairs    []hubspot.AssociationPair
+	orders   map[hubspot.AssociationPair][]*orderState
+}
+
+// associate links, after all writes, each object with the objects of the
+// earlier mappings its mapping associates with (DESIGN §5 step 7): order
+// objects with the same order's objects; position objects with the order's
+// order objects and with objects of the same position. Orders that failed
+// get no associations (their retry makes them).
+func (r *run) associate() {
+	var groups []*assocGroup
+	byTypes := map[[2]hubspot.ObjectType]*assocGroup{}
+	add := func(o *orderState, a, b *object) {
+		if a == b || a.recordID == "" || b.recordID == "" {
+			return
+		}
+		if b.ot < a.ot {
+			a, b = b, a
+		}
+		k := [2]hubspot.ObjectType{a.ot, b.ot}
+		g := byTypes[k]
+		if g == nil {
+			g = &assocGroup{from: a.ot, to: b.ot, orders: map[hubspot.AssociationPair][]*orderState{}}
+			byTypes[k] = g
+			groups = append(groups, g)
+		}
+		p := hubspot.AssociationPair{FromID: a.recordID, ToID: b.recordID}
+		if _, seen := g.orders[p]; !seen {
+			g.pairs = append(g.pairs, p)
+		}
+		g.orders[p] = append(g.orders[p], o)
+	}
+	for _, o := range r.orders {
+		if o.fail != nil {
+			continue
+		}
+		for _, c := range o.contribs {
+			if c.obj == nil || len(c.mp.assocTo) == 0 {
+				continue
+			}
+			for _, e := range c.mp.assocTo {
+				for _, t := range o.contribs {
+					if t.mp.idx != e || t.obj == nil {
+						continue
+					}
+					if c.pos != nil && t.pos != nil && c.pos.ID != t.pos.ID {
+						continue
+					}
+					add(o, c.obj, t.obj)
+				}
+			}
+		}
+	}
+	for _, g := range groups {
+		for start := 0; start < len(g.pairs); start += hubspot.MaxAssociationInputs {
+			chunk := g.pairs[start:min(start+hubspot.MaxAssociationInputs, len(g.pairs))]
+			res, err := r.cl.BatchAssociateDefault(r.ctx, g.from, g.to, chunk)
+			if err != nil {
+				f := failureOf(err, "associations of "+string(g.from)+" with "+string(g.to))
+				for _, p := range chunk {
+					for _, o := range g.orders[p] {
+						o.failWith(f)
+					}
+				}
+				continue
+			}
+			for p, e := range res.Errors {
+				f := failureOf(e, "association of "+string(g.from)+" "+p.FromID+" with "+string(g.to)+" "+p.ToID)
+				for _, o := range g.orders[p] {
+					o.failWith(f)
+				}
+			}
+		}
+	}
+}

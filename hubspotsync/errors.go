@@ -1,0 +1,162 @@
+package hubspotsync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"pretix-hubspot/apperr"
+	"pretix-hubspot/datasync/fields"
+	"pretix-hubspot/hubspot"
+	"pretix-hubspot/models"
+)
+
+// Outcome classes of a failure, besides the failure modes of models:
+// temporary failures are retried with backoff, waits are not attempts.
+const (
+	modeTemporary = "temporary"
+	modeWait      = "wait"
+)
+
+// configCodes are apperr codes that mean the mapping (or the connection)
+// must change; everything else about the data of one order is permanent.
+var configCodes = map[string]bool{
+	CodeValueMapMissing:           true,
+	CodeValueMapInvalid:           true,
+	fields.CodeFieldUnknown:       true,
+	fields.CodeFieldNeedsPosition: true,
+	fields.CodeCatalogueStale:     true,
+	codeMappingInvalid:            true,
+}
+
+// ModeOf returns the failure mode an error puts an order in: one of
+// models.FailureConfig, models.FailurePermanent or models.FailureInternal
+// for errors of Convert and the field catalogue, and additionally
+// "temporary" and "wait" for HubSpot's temporary failures and rate limits.
+func ModeOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	var he *hubspot.Error
+	if errors.As(err, &he) {
+		switch he.Class {
+		case hubspot.ClassConfig:
+			return models.FailureConfig
+		case hubspot.ClassPermanent:
+			return models.FailurePermanent
+		case hubspot.ClassRateLimit:
+			return modeWait
+		default:
+			return modeTemporary
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return modeTemporary
+	}
+	ae, ok := apperr.As(err)
+	if !ok {
+		return models.FailureInternal
+	}
+	switch {
+	case configCodes[ae.Code]:
+		return models.FailureConfig
+	case ae.Kind == apperr.KindInternal:
+		return models.FailureInternal
+	case ae.Kind == apperr.KindUnavailable:
+		return modeTemporary
+	case ae.Kind == apperr.KindRateLimited:
+		return modeWait
+	case ae.Kind == apperr.KindInvalid && strings.HasPrefix(ae.Code, "hubspot_"):
+		return models.FailureConfig
+	}
+	return models.FailurePermanent
+}
+
+// severity orders failures: an order keeps its most serious one.
+var severity = map[string]int{
+	modeWait: 1, modeTemporary: 2, models.FailurePermanent: 3, models.FailureConfig: 4, models.FailureInternal: 5,
+}
+
+// failure is why an order (or an object of it) did not sync.
+type failure struct {
+	mode    string
+	msg     string    // for people: HubSpot's or our own words
+	retryAt time.Time // for modeWait
+	detail  map[string]any
+}
+
+// errorJSON is the structured error kept with the job and the log entry.
+func (f *failure) errorJSON() string {
+	d := map[string]any{"provider": ProviderName, "mode": f.mode, "message": f.msg}
+	for k, v := range f.detail {
+		d[k] = v
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
+}
+
+// failureOf describes err for people. subject says which object it is
+// about, e.g. `contacts with email "a@example.org"`; "" for whole-event
+// failures.
+func failureOf(err error, subject string) *failure {
+	f := &failure{mode: ModeOf(err), detail: map[string]any{}}
+	var he *hubspot.Error
+	switch {
+	case errors.As(err, &he):
+		f.msg = hubspotMessage(he)
+		f.retryAt = he.RetryAt
+		if he.Status != 0 {
+			f.detail["status"] = he.Status
+		}
+		for k, v := range map[string]string{"category": he.Category, "sub_category": he.SubCategory,
+			"correlation_id": he.CorrelationID, "operation": he.Op, "policy": he.PolicyName} {
+			if v != "" {
+				f.detail[k] = v
+			}
+		}
+		if codes := he.Codes(); len(codes) > 0 {
+			f.detail["codes"] = codes
+		}
+		if he.Message != "" && he.Message != f.msg {
+			f.detail["hubspot_message"] = he.Message
+		}
+		if he.Class == hubspot.ClassConfig || he.Class == hubspot.ClassRateLimit {
+			// Our wording says what to do (reconnect, grant the scope, wait);
+			// an outer apperr (e.g. "event not connected") is the most precise.
+			if ae, ok := apperr.As(err); ok {
+				f.msg = ae.Message
+			}
+		}
+	default:
+		if ae, ok := apperr.As(err); ok && ae.Kind != apperr.KindInternal {
+			f.msg = ae.Message
+			f.detail["code"] = ae.Code
+		} else {
+			f.msg = "An internal error stopped the sync of this order. The details were logged."
+		}
+	}
+	if subject != "" {
+		f.detail["object"] = subject
+		if f.mode == models.FailurePermanent {
+			f.msg += " (" + subject + ")"
+		}
+	}
+	return f
+}
+
+// hubspotMessage is what HubSpot said: the per-property messages of a
+// validation error rather than its JSON-laden summary.
+func hubspotMessage(e *hubspot.Error) string {
+	var parts []string
+	for _, d := range e.Details {
+		if d.Message != "" && !containsString(parts, d.Message) {
+			parts = append(parts, d.Message)
+		}
+	}
+	if len(parts) == 0 || strings.HasPrefix(e.Message, "This app hasn't been granted") {
+		return strings.TrimSpace(e.Message)
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,319 @@
+// Package hubspotsync is the HubSpot sync provider of the engine in package
+// datasync: for the batch of one event's due orders it extracts the mapped
+// objects, dedupes them across orders, reads what HubSpot holds, applies the
+// update modes as if the orders were processed one by one in placement
+// order, and writes only what changes — in batches of 100 with trace ids,
+// then the associations — before reporting one outcome per order
+// (DESIGN §5).
+package hubspotsync
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jonboulle/clockwork"
+	"gorm.io/gorm"
+
+	"pretix-hubspot/datasync"
+	"pretix-hubspot/datasync/fields"
+	"pretix-hubspot/hubspot"
+	"pretix-hubspot/models"
+)
+
+// ProviderName is the provider's identifier in jobs, results and mappings.
+const ProviderName = "hubspot"
+
+// Portals finds the HubSpot portal an event writes to; *hubspot.Service
+// implements it.
+type Portals interface {
+	ClientForEvent(ctx context.Context, eventID int64) (*hubspot.Client, *hubspot.Connection, error)
+}
+
+// Options configure a Provider. DB and Portals are required.
+type Options struct {
+	DB      *gorm.DB
+	Portals Portals
+	Clock   clockwork.Clock
+	Logger  *slog.Logger
+	// MaxAttempts is the queue's attempt budget: a temporary failure on the
+	// last attempt is written to the order history (earlier ones are not,
+	// since they heal themselves). Default datasync.DefaultRetryPolicy's.
+	MaxAttempts int
+}
+
+// Provider is the HubSpot datasync.Provider.
+type Provider struct {
+	db          *gorm.DB
+	portals     Portals
+	clock       clockwork.Clock
+	log         *slog.Logger
+	maxAttempts int
+	runs        atomic.Int64 // numbers runs, for unique trace ids
+
+	mu        sync.Mutex
+	resolvers map[int64]resolverEntry
+}
+
+var _ datasync.Provider = (*Provider)(nil)
+
+// New returns the provider.
+func New(o Options) *Provider {
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = datasync.DefaultRetryPolicy.MaxAttempts
+	}
+	return &Provider{db: o.DB, portals: o.Portals, clock: o.Clock, log: o.Logger, maxAttempts: o.MaxAttempts,
+		resolvers: map[int64]resolverEntry{}}
+}
+
+// Name implements datasync.Provider.
+func (p *Provider) Name() string { return ProviderName }
+
+// DisplayName implements datasync.Provider.
+func (p *Provider) DisplayName() string { return "HubSpot" }
+
+// orderState is one order of the batch.
+type orderState struct {
+	job      models.SyncJob
+	row      *models.PretixOrder
+	o        *fields.Order
+	fail     *failure
+	contribs []*contrib
+}
+
+func (o *orderState) failWith(f *failure) {
+	if o.fail == nil || severity[f.mode] > severity[o.fail.mode] {
+		o.fail = f
+	}
+}
+
+// contrib is what one mapping of one order (and for position mappings one
+// position) contributes to one HubSpot object.
+type contrib struct {
+	order  *orderState
+	mp     *mapPlan
+	pos    *fields.Position // nil for Order mappings
+	obj    *object          // nil when the identifier is empty (skipped)
+	idVal  string
+	writes []write
+	action string // created, updated, nothing_to_do (as sequential processing would report)
+	// applied says the last simulation of obj included this contribution
+	// (its order had not failed): only such orders share obj's fate.
+	applied bool
+}
+
+type write struct {
+	def   hubspot.Property
+	value string // converted; "" clears under Overwrite
+	mode  string
+}
+
+// object is one HubSpot record the batch writes: every contribution with
+// the same object type, identifier property and value.
+type object struct {
+	seq      int
+	ot       hubspot.ObjectType
+	idProp   string
+	idDef    hubspot.Property
+	idVal    string
+	contribs []*contrib
+	defs     map[string]hubspot.Property
+
+	exists   bool              // found by the read (or after a 409 re-read)
+	recordID string            // set once the record is known to exist
+	current  map[string]string // what HubSpot holds
+	final    map[string]string // after the simulation
+	fail      *failure          // read or write failure
+	written   bool              // written (or nothing to write) successfully
+	simulated bool
+}
+
+func (ob *object) subject() string {
+	return fmt.Sprintf("%s with %s “%s”", ob.ot, ob.idProp, ob.idVal)
+}
+
+// run is one Sync call.
+type run struct {
+	p       *Provider
+	ctx     context.Context
+	eventID int64
+	cl      *hubspot.Client
+	conn    *hubspot.Connection
+	plans   []*mapPlan
+	orders  []*orderState
+	objects []*object
+	byKey   map[string]*object
+	trace   string // trace id prefix, unique per run
+	budget  int    // extra calls bisection may still spend
+}
+
+// Sync implements datasync.Provider: DESIGN §5 steps 1–8 for one event.
+func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobResult {
+	r := &run{p: p, ctx: ctx, eventID: b.EventID, byKey: map[string]*object{},
+		trace: fmt.Sprintf("ph%d-%d-", b.EventID, p.runs.Add(1))}
+	for _, j := range b.Jobs {
+		r.orders = append(r.orders, &orderState{job: j, row: b.Orders[j.OrderID]})
+	}
+	// Placement order: what "processing the orders one by one" means.
+	sort.SliceStable(r.orders, func(i, j int) bool {
+		a, c := r.orders[i].row, r.orders[j].row
+		if a == nil || c == nil {
+			return c == nil && a != nil
+		}
+		if !a.Datetime.Equal(c.Datetime) {
+			return a.Datetime.Before(c.Datetime)
+		}
+		return a.Code < c.Code
+	})
+	if f := r.prepare(); f != nil {
+		for _, o := range r.orders {
+			o.failWith(f)
+		}
+		return r.results()
+	}
+	r.extract()
+	r.read()
+	r.simulateAll()
+	r.write()
+	r.associate()
+	return r.results()
+}
+
+// prepare loads the portal client, the event, its mappings and the
+// property definitions; a failure here concerns every order alike.
+func (r *run) prepare() *failure {
+	p, ctx := r.p, r.ctx
+	cl, conn, err := p.portals.ClientForEvent(ctx, r.eventID)
+	if err != nil {
+		return failureOf(err, "")
+	}
+	r.cl, r.conn = cl, conn
+	ev, err := p.loadEvent(ctx, r.eventID)
+	if err != nil {
+		return failureOf(err, "")
+	}
+	res, err := p.resolver(ev)
+	if err != nil {
+		return failureOf(err, "")
+	}
+	oms, props, err := p.loadMappings(ctx, r.eventID)
+	if err != nil {
+		p.log.Error("load hubspot mappings", "event", r.eventID, "err", err)
+		return &failure{mode: modeTemporary, msg: "The mappings could not be read from the database. The sync is retried automatically."}
+	}
+	defs := &propertyDefs{cl: cl, defs: map[hubspot.ObjectType]map[string]hubspot.Property{}, refreshed: map[hubspot.ObjectType]bool{}}
+	plans, err := compile(ctx, res, defs, oms, props)
+	if err != nil {
+		return failureOf(err, "")
+	}
+	r.plans = plans
+	for _, o := range r.orders {
+		if o.row == nil {
+			o.failWith(&failure{mode: models.FailureInternal, msg: "The order is missing from the local database."})
+			continue
+		}
+		if o.o, err = fields.DecodeOrder([]byte(o.row.RawJSON)); err != nil {
+			o.failWith(failureOf(err, ""))
+		}
+	}
+	return nil
+}
+
+// extract computes every order's objects in placement order, then mapping
+// order, then position order (DESIGN §5 steps 1–2, 5).
+func (r *run) extract() {
+	for _, o := range r.orders {
+		if o.fail != nil {
+			continue
+		}
+		for _, mp := range r.plans {
+			if mp.src == fields.ObjectOrder {
+				r.contribute(o, mp, nil)
+			} else {
+				for i := range o.o.Positions {
+					r.contribute(o, mp, &o.o.Positions[i])
+				}
+			}
+			if o.fail != nil {
+				break
+			}
+		}
+	}
+}
+
+func (r *run) contribute(o *orderState, mp *mapPlan, pos *fields.Position) {
+	fc := fields.Context{Order: o.o, Position: pos}
+	c := &contrib{order: o, mp: mp, pos: pos}
+	// Properties come first, as in pretix: a broken row fails the order
+	// even when the identifier is empty.
+	for _, pp := range mp.props {
+		v, err := pp.get.Value(fc)
+		if err == nil {
+			var s string
+			if s, err = Convert(pp.def, v, pp.valueMap); err == nil {
+				c.writes = append(c.writes, write{def: pp.def, value: s, mode: pp.mode})
+				continue
+			}
+		}
+		o.failWith(failureOf(err, ""))
+		return
+	}
+	v, err := mp.id.Value(fc)
+	if err == nil {
+		c.idVal, err = Convert(mp.idDef, v, nil)
+	}
+	if err != nil {
+		o.failWith(failureOf(err, ""))
+		return
+	}
+	o.contribs = append(o.contribs, c)
+	if c.idVal == "" {
+		c.action = actionSkipped
+		return
+	}
+	key := string(mp.ot) + "\x00" + mp.m.IDProperty + "\x00" + c.idVal
+	ob := r.byKey[key]
+	if ob == nil {
+		ob = &object{seq: len(r.objects), ot: mp.ot, idProp: mp.m.IDProperty, idDef: mp.idDef, idVal: c.idVal,
+			defs: map[string]hubspot.Property{}}
+		r.byKey[key] = ob
+		r.objects = append(r.objects, ob)
+	}
+	for _, w := range c.writes {
+		ob.defs[w.def.Name] = w.def
+	}
+	c.obj = ob
+	ob.contribs = append(ob.contribs, c)
+}
+
+// live reports whether an object still has a contribution of an order
+// that has not failed.
+func (ob *object) live() bool {
+	for _, c := range ob.contribs {
+		if c.order.fail == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// failObject fails an object and every order whose contribution it
+// carries; orders taken out of the batch earlier keep their own failure.
+func (r *run) failObject(ob *object, f *failure) {
+	ob.fail = f
+	for _, c := range ob.contribs {
+		if ob.simulated && !c.applied {
+			continue
+		}
+		c.order.failWith(f)
+	}
+}

@@ -1,0 +1,108 @@
+package hubspotsync
+
+import (
+	"encoding/json"
+	"time"
+
+	"pretix-hubspot/datasync"
+	"pretix-hubspot/hubspot"
+	"pretix-hubspot/models"
+)
+
+// Order history texts (pretix's wording for HubSpot).
+const (
+	msgTransferred = "Data transferred to HubSpot"
+	msgErrorPrefix = "Error while transferring data to HubSpot: "
+)
+
+// logObject is one synced object in a "Data transferred" log entry.
+type logObject struct {
+	MappingID  int64  `json:"mapping_id"`
+	PositionID *int64 `json:"position_id,omitempty"`
+	ObjectType string `json:"object_type"`
+	IDProperty string `json:"id_property"`
+	IDValue    string `json:"id_value"`
+	RecordID   string `json:"record_id,omitempty"`
+	Link       string `json:"link,omitempty"`
+	Action     string `json:"action"`
+}
+
+// results turns the run into one JobResult per job (DESIGN §5 step 8).
+func (r *run) results() []datasync.JobResult {
+	now := r.p.clock.Now().UTC()
+	out := make([]datasync.JobResult, 0, len(r.orders))
+	for _, o := range r.orders {
+		jr := datasync.JobResult{JobID: o.job.ID}
+		var objs []logObject
+		changed := false
+		for _, c := range o.contribs {
+			sr, ok := r.result(c, o.fail == nil, now)
+			if !ok {
+				continue
+			}
+			jr.Results = append(jr.Results, sr)
+			if sr.Action == actionSkipped {
+				continue
+			}
+			changed = changed || sr.Action == actionCreated || sr.Action == actionUpdated
+			objs = append(objs, logObject{MappingID: sr.MappingID, PositionID: sr.PositionID, ObjectType: sr.ObjectType,
+				IDProperty: sr.IDProperty, IDValue: sr.IDValue, RecordID: sr.ExternalID, Link: sr.ExternalLink, Action: sr.Action})
+		}
+		if o.fail == nil {
+			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeDone}
+			// Like pretix, a run that changed nothing leaves no history entry.
+			if changed {
+				data, _ := json.Marshal(map[string]any{"provider": ProviderName, "objects": objs})
+				jr.Log = append(jr.Log, models.OrderLog{Kind: datasync.LogTransferred, Message: msgTransferred, Time: now, DataJSON: string(data)})
+			}
+			out = append(out, jr)
+			continue
+		}
+		f := o.fail
+		ej := f.errorJSON()
+		switch f.mode {
+		case modeWait:
+			at := f.retryAt
+			if !at.After(now) {
+				at = now.Add(time.Minute)
+			}
+			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeWait, RetryAfter: at, WaitReason: f.msg}
+		case modeTemporary:
+			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeTemporary, Error: f.msg, ErrorJSON: ej}
+			// Earlier attempts heal themselves; only the one that gives up
+			// belongs in the order's history.
+			if o.job.Attempts+1 >= r.p.maxAttempts {
+				jr.Log = append(jr.Log, models.OrderLog{Kind: datasync.LogError, Message: msgErrorPrefix + f.msg, Time: now, DataJSON: ej})
+			}
+		default:
+			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeFailed, Mode: f.mode, Error: f.msg, ErrorJSON: ej}
+			jr.Log = append(jr.Log, models.OrderLog{Kind: datasync.LogError, Message: msgErrorPrefix + f.msg, Time: now, DataJSON: ej})
+		}
+		out = append(out, jr)
+	}
+	return out
+}
+
+// result is the sync result of one contribution; for a failed order only
+// the objects that were written are reported (partial progress is kept).
+func (r *run) result(c *contrib, done bool, now time.Time) (models.SyncResult, bool) {
+	sr := models.SyncResult{MappingID: c.mp.m.ID, Provider: ProviderName, ObjectType: string(c.mp.ot),
+		IDProperty: c.mp.m.IDProperty, IDValue: c.idVal, Action: c.action, TransmittedAt: now}
+	if c.pos != nil {
+		id := c.pos.ID
+		sr.PositionID = &id
+	}
+	if c.obj == nil {
+		return sr, true // skipped: empty identifier
+	}
+	ob := c.obj
+	if !ob.written || ob.recordID == "" || (!done && !c.applied) {
+		return sr, false
+	}
+	if c.action == "" {
+		sr.Action = actionNothing
+	}
+	sr.ExternalID = ob.recordID
+	sr.ExternalLink = hubspot.RecordURL(r.conn.UIDomain, r.conn.HubID, ob.ot, ob.recordID)
+	return sr, true
+}

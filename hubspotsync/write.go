@@ -1,0 +1,266 @@
+package hubspotsync
+
+import (
+	"sort"
+	"strconv"
+
+	"pretix-hubspot/hubspot"
+)
+
+// bisectBudget bounds the extra calls spent to find the bad records of
+// whole-batch rejections in one run: enough to isolate a few bad records
+// among thousands (about 2·log2(100) each), never hundreds of calls when
+// HubSpot rejects everything.
+const bisectBudget = 40
+
+// groupKey is the read and write unit: one object type and identifier.
+type groupKey struct {
+	ot     hubspot.ObjectType
+	idProp string
+}
+
+// groups returns the objects that still matter, by type and identifier
+// property, in order of first appearance.
+func (r *run) groups(pick func(*object) bool) ([]groupKey, map[groupKey][]*object) {
+	var keys []groupKey
+	out := map[groupKey][]*object{}
+	for _, ob := range r.objects {
+		if ob.fail != nil || !pick(ob) {
+			continue
+		}
+		k := groupKey{ob.ot, ob.idProp}
+		if _, ok := out[k]; !ok {
+			keys = append(keys, k)
+		}
+		out[k] = append(out[k], ob)
+	}
+	return keys, out
+}
+
+func chunks(obs []*object, n int) [][]*object {
+	var out [][]*object
+	for len(obs) > n {
+		out = append(out, obs[:n])
+		obs = obs[n:]
+	}
+	if len(obs) > 0 {
+		out = append(out, obs)
+	}
+	return out
+}
+
+// read fetches the current state of every object in batches of 100 by
+// identifier, with only the properties the mappings write (DESIGN §5 step
+// 3). Search is never used: it lags behind writes.
+func (r *run) read() {
+	keys, byGroup := r.groups((*object).live)
+	for _, k := range keys {
+		for _, chunk := range chunks(byGroup[k], hubspot.MaxBatchInputs) {
+			r.readChunk(k, chunk)
+		}
+	}
+}
+
+func (r *run) readChunk(k groupKey, obs []*object) {
+	props := map[string]bool{}
+	values := make([]string, len(obs))
+	for i, ob := range obs {
+		values[i] = ob.idVal
+		for name := range ob.defs {
+			props[name] = true
+		}
+	}
+	names := make([]string, 0, len(props))
+	for n := range props {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	res, err := r.cl.BatchRead(r.ctx, k.ot, k.idProp, values, names)
+	if err != nil {
+		for _, ob := range obs {
+			r.failObject(ob, failureOf(err, ob.subject()))
+		}
+		return
+	}
+	for _, ob := range obs {
+		if rec, ok := res.Found[ob.idVal]; ok {
+			ob.exists, ob.recordID, ob.current = true, rec.ID, rec.Properties
+			continue
+		}
+		if e, ok := res.Errors[ob.idVal]; ok {
+			r.failObject(ob, failureOf(e, ob.subject()))
+			continue
+		}
+		ob.exists, ob.recordID, ob.current = false, "", nil
+	}
+}
+
+// write sends creates and updates per object type (DESIGN §5 step 6).
+func (r *run) write() {
+	r.budget = bisectBudget
+	keys, byGroup := r.groups((*object).live)
+	for _, k := range keys {
+		r.writeGroup(k, byGroup[k])
+	}
+}
+
+// writeGroup creates the missing records and updates the changed ones.
+// A create whose outcome is unknown (the answer was lost, a 409 because
+// someone else created the record meanwhile) is resolved by reading the
+// key again and updating what is there — never by creating blindly.
+func (r *run) writeGroup(k groupKey, obs []*object) {
+	var creates, updates []*object
+	for _, ob := range obs {
+		switch {
+		case !ob.exists:
+			creates = append(creates, ob)
+		case len(ob.changes()) > 0:
+			updates = append(updates, ob)
+		default:
+			ob.written = true
+		}
+	}
+	for attempt := 0; attempt < 2 && len(creates) > 0; attempt++ {
+		var unsure []*object
+		for _, chunk := range chunks(creates, hubspot.MaxBatchInputs) {
+			unsure = append(unsure, r.createChunk(k, chunk)...)
+		}
+		creates = nil
+		if len(unsure) == 0 {
+			break
+		}
+		for _, chunk := range chunks(unsure, hubspot.MaxBatchInputs) {
+			r.readChunk(k, chunk)
+		}
+		for _, ob := range unsure {
+			if ob.fail != nil {
+				continue
+			}
+			if !ob.exists {
+				creates = append(creates, ob)
+				continue
+			}
+			r.resimulate(ob)
+			if !ob.live() {
+				continue
+			}
+			if len(ob.changes()) > 0 {
+				updates = append(updates, ob)
+			} else {
+				ob.written = true
+			}
+		}
+	}
+	for _, ob := range creates {
+		r.failObject(ob, &failure{mode: modeTemporary, msg: "HubSpot did not confirm creating the record twice; the sync is retried automatically (" + ob.subject() + ").",
+			detail: map[string]any{"object": ob.subject()}})
+	}
+	for _, chunk := range chunks(updates, hubspot.MaxBatchInputs) {
+		r.updateChunk(k, chunk)
+	}
+}
+
+func (r *run) traceID(ob *object) string { return r.trace + strconv.Itoa(ob.seq) }
+
+// createChunk creates up to 100 records and returns those whose outcome is
+// unknown or that raced with another writer (to be re-read).
+func (r *run) createChunk(k groupKey, obs []*object) (unsure []*object) {
+	inputs := make([]hubspot.CreateInput, len(obs))
+	for i, ob := range obs {
+		inputs[i] = hubspot.CreateInput{TraceID: r.traceID(ob), Properties: ob.changes()}
+	}
+	res, err := r.cl.BatchCreate(r.ctx, k.ot, inputs)
+	if err != nil {
+		switch {
+		case hubspot.IsWholeBatch(err):
+			return r.bisect(obs, err, func(half []*object) []*object { return r.createChunk(k, half) })
+		case hubspot.ClassOf(err) == hubspot.ClassTemporary && r.ctx.Err() == nil:
+			// The request may have been applied before the failure.
+			return obs
+		}
+		for _, ob := range obs {
+			r.failObject(ob, failureOf(err, ob.subject()))
+		}
+		return nil
+	}
+	for _, ob := range obs {
+		t := r.traceID(ob)
+		if rec, ok := res.Results[t]; ok {
+			ob.recordID, ob.written = rec.ID, true
+			continue
+		}
+		e := res.Errors[t]
+		if e == nil || e.Status == 409 || e.Class == hubspot.ClassTemporary {
+			unsure = append(unsure, ob)
+			continue
+		}
+		r.failObject(ob, failureOf(e, ob.subject()))
+	}
+	return unsure
+}
+
+// updateChunk updates up to 100 records by record id with only the
+// changed properties.
+func (r *run) updateChunk(k groupKey, obs []*object) {
+	inputs := make([]hubspot.UpdateInput, len(obs))
+	for i, ob := range obs {
+		inputs[i] = hubspot.UpdateInput{ID: ob.recordID, TraceID: r.traceID(ob), Properties: ob.changes()}
+	}
+	res, err := r.cl.BatchUpdate(r.ctx, k.ot, inputs)
+	if err != nil {
+		if hubspot.IsWholeBatch(err) {
+			r.bisect(obs, err, func(half []*object) []*object { r.updateChunk(k, half); return nil })
+			return
+		}
+		for _, ob := range obs {
+			r.failObject(ob, failureOf(err, ob.subject()))
+		}
+		return
+	}
+	for _, ob := range obs {
+		if _, ok := res.Results[ob.recordID]; ok {
+			ob.written = true
+			continue
+		}
+		e := res.Errors[ob.recordID]
+		if e == nil {
+			e = &hubspot.Error{Class: hubspot.ClassTemporary, Message: "HubSpot did not confirm the update"}
+		}
+		f := failureOf(e, ob.subject())
+		if e.Status == 404 {
+			// Deleted or merged in HubSpot since the read: the next attempt
+			// finds the surviving record (or creates it) by key.
+			f.mode = modeTemporary
+		}
+		r.failObject(ob, f)
+	}
+}
+
+// bisect retries a batch HubSpot rejected as a whole in halves until the
+// bad records are isolated (DESIGN §5 step 6): the others are written, the
+// bad ones fail with HubSpot's message. It returns what the halves left
+// unsure.
+func (r *run) bisect(obs []*object, err error, send func([]*object) []*object) []*object {
+	if len(obs) == 1 || r.budget < 2 {
+		for _, ob := range obs {
+			r.failObject(ob, failureOf(err, ob.subject()))
+		}
+		return nil
+	}
+	r.budget -= 2
+	mid := len(obs) / 2
+	unsure := send(obs[:mid])
+	return append(unsure, send(obs[mid:])...)
+}
+
+// resimulate applies an object's contributions again after its state
+// changed (a record found after all), taking out orders that now fail.
+func (r *run) resimulate(ob *object) {
+	for {
+		f := r.simulate(ob)
+		if f == nil {
+			return
+		}
+		f.order.failWith(f.fail)
+	}
+}
