@@ -128,10 +128,10 @@ type object struct {
 	contribs []*contrib
 	defs     map[string]hubspot.Property
 
-	exists   bool              // found by the read (or after a 409 re-read)
-	recordID string            // set once the record is known to exist
-	current  map[string]string // what HubSpot holds
-	final    map[string]string // after the simulation
+	exists    bool              // found by the read (or after a 409 re-read)
+	recordID  string            // set once the record is known to exist
+	current   map[string]string // what HubSpot holds
+	final     map[string]string // after the simulation
 	fail      *failure          // read or write failure
 	written   bool              // written (or nothing to write) successfully
 	simulated bool
