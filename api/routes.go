@@ -37,6 +37,29 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	// HubSpot's redirect back after Request access: public, but the state is bound to the session.
 	e.GET(callbackPath, hsH.callback, loadSession(d.Auth))
 
+	// Mappings: the field catalogue, the portal's properties and the mapping editor (issue 5).
+	catH := &catalogueHandler{db: d.DB, svc: d.Mappings}
+	priv.GET("/organizers/:org/events/:event/catalogue", catH.get)
+	mapH := &mappingsHandler{db: d.DB, svc: d.Mappings}
+	priv.GET("/organizers/:org/events/:event/hubspot/properties/:type", mapH.properties)
+	priv.POST("/organizers/:org/events/:event/hubspot/properties/:type/unique", mapH.createUniqueProperty)
+	mg := priv.Group("/organizers/:org/events/:event/mappings")
+	mg.GET("", mapH.list)
+	mg.POST("", mapH.create)
+	mg.PUT("/order", mapH.reorder)
+	mg.GET("/suggestion", mapH.suggestion)
+	mg.POST("/suggestion", mapH.acceptSuggestion)
+	mg.GET("/export", mapH.export)
+	mg.POST("/import", mapH.importDoc)
+	mg.POST("/copy", mapH.copyFrom)
+	mg.GET("/copy-sources", mapH.copySources)
+	mg.POST("/value-map", mapH.valueMap)
+	mg.GET("/preview-orders", mapH.previewOrders)
+	mg.GET("/:id", mapH.get)
+	mg.PUT("/:id", mapH.update)
+	mg.DELETE("/:id", mapH.remove)
+	mg.POST("/:id/preview", mapH.preview)
+
 	apiG.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	e.RouteNotFound("/*", spaHandler(d.UI))
 }

@@ -16,6 +16,7 @@ import (
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	"pretix-hubspot/datasync/mapping"
 	"pretix-hubspot/hubspot"
 )
 
@@ -29,6 +30,8 @@ type Deps struct {
 	UI     fs.FS // the built front end; nil serves a placeholder page
 
 	HubSpot *hubspot.Service // HubSpot connections, event links, plugin state, app settings
+	// Mappings is the object/property mapping service behind the mapping editor.
+	Mappings *mapping.Service
 }
 
 // New builds the Echo server with every route.
