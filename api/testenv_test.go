@@ -19,8 +19,10 @@ import (
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	"pretix-hubspot/datasync/mapping"
 	hubspotfake "pretix-hubspot/fakes/hubspot"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 	"pretix-hubspot/secret"
 )
@@ -73,7 +75,8 @@ func newTestEnv(t *testing.T) *testEnv {
 		APIBaseURL: hsSrv.URL, AppBaseURL: hsSrv.URL, RedirectURL: cfg.BaseURL.String() + "/oauth/hubspot/callback",
 		Rand: rand.New(rand.NewPCG(1, 2))})
 	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock,
-		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, HubSpot: hs})
+		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, HubSpot: hs,
+		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock})})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
