@@ -99,9 +99,22 @@ func raw(s string) json.RawMessage {
 	return json.RawMessage(s)
 }
 
+// Catalogue is the pretix field picker's content for one object type.
+type Catalogue struct {
+	ObjectType string       `json:"object_type"`
+	Groups     []FieldGroup `json:"groups"`
+}
+
+// FieldGroup is one category of fields (an optgroup of the picker).
+type FieldGroup struct {
+	Category string         `json:"category"`
+	Label    string         `json:"label"`
+	Fields   []fields.Field `json:"fields"`
+}
+
 // Catalogue lists the event's pretix fields a mapping of the object type
-// can read, in picker order (deprecated ones flagged).
-func (s *Service) Catalogue(ctx context.Context, eventID int64, ot fields.ObjectType) ([]fields.Field, error) {
+// can read, grouped by category in picker order (deprecated ones flagged).
+func (s *Service) Catalogue(ctx context.Context, eventID int64, ot fields.ObjectType) (*Catalogue, error) {
 	if !ot.Valid() {
 		return nil, apperr.Invalid("object_type_invalid", fmt.Sprintf("%q is not a pretix object type; use Order or OrderPosition.", ot)).
 			WithField("object_type", "Choose Order or Order position.")
@@ -110,7 +123,15 @@ func (s *Service) Catalogue(ctx context.Context, eventID int64, ot fields.Object
 	if err != nil {
 		return nil, err
 	}
-	return fields.ForObject(ed.res.Fields(), ot), nil
+	out := &Catalogue{ObjectType: string(ot), Groups: []FieldGroup{}}
+	for _, f := range fields.ForObject(ed.res.Fields(), ot) {
+		if n := len(out.Groups); n == 0 || out.Groups[n-1].Category != string(f.Category) {
+			out.Groups = append(out.Groups, FieldGroup{Category: string(f.Category), Label: f.Category.Label()})
+		}
+		g := &out.Groups[len(out.Groups)-1]
+		g.Fields = append(g.Fields, f)
+	}
+	return out, nil
 }
 
 // schema is the portal's property definitions per object type, loaded once

@@ -21,13 +21,25 @@ func TestCatalogueByObjectType(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	has := func(fs []fields.Field, key string) bool {
-		for _, f := range fs {
-			if f.Key == key {
-				return true
+	has := func(c *Catalogue, key string) bool {
+		for _, g := range c.Groups {
+			for _, f := range g.Fields {
+				if f.Key == key {
+					return string(f.Category) == g.Category
+				}
 			}
 		}
 		return false
+	}
+	seen := map[string]bool{}
+	for _, g := range pos.Groups {
+		if seen[g.Category] || g.Label == "" || len(g.Fields) == 0 {
+			t.Errorf("group %+v: each category once, labelled, not empty", g.Category)
+		}
+		seen[g.Category] = true
+	}
+	if pos.Groups[0].Label != "Order position details" {
+		t.Errorf("first group %q", pos.Groups[0].Label)
 	}
 	for _, tc := range []struct {
 		key        string

@@ -236,18 +236,21 @@ func valueMapWarning(f *fields.Field, p *hubspot.Property, vm map[string]string)
 	if !f.Type.IsChoice() || p.Type != "enumeration" || p.ExternalOptions || len(f.Options) == 0 {
 		return ""
 	}
+	// HubSpot option values match case-insensitively (the converter sends
+	// the option's own spelling), and an option without a map entry is sent
+	// as its pretix code, which works only when that is an option value.
 	have := make(map[string]bool, len(p.Options))
 	for _, o := range p.Options {
-		have[o.Value] = true
+		have[strings.ToLower(o.Value)] = true
 	}
 	var missing, unknown []string
 	for _, o := range f.Options {
-		v, ok := vm[o.Value]
+		v := vm[o.Value]
 		switch {
-		case ok && v != "" && !have[v]:
+		case v != "" && !have[strings.ToLower(v)]:
 			unknown = append(unknown, v)
-		case ok && v != "":
-		case len(vm) > 0 || !have[o.Value]:
+		case v != "":
+		case !have[strings.ToLower(o.Value)]:
 			missing = append(missing, optionName(o))
 		}
 	}
