@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"pretix-hubspot/models"
@@ -84,6 +85,7 @@ func newHarness(t testing.TB, e *emu, cfg Config) *harness {
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = -1
 	}
+	cfg.PasswordCost = bcrypt.MinCost
 	cfg.ClientOptions = append(cfg.ClientOptions, WithRetry(6, time.Millisecond, 5*time.Millisecond))
 	h.svc = NewService(cfg)
 	t.Cleanup(h.svc.Close)

@@ -235,3 +235,16 @@ func TestCatalogueFallbackWithoutSettingsPermission(t *testing.T) {
 		t.Fatalf("event without orders: scheme %q, want pretix's default full", series.NameScheme)
 	}
 }
+
+func TestInterruptedPullIsReportedAtStart(t *testing.T) {
+	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 3)
+	h := newHarness(t, e, Config{})
+	org := h.connect(t)
+	h.db.Model(&models.PretixOrganizer{}).Where("id = ?", org.ID).UpdateColumn("last_pull_status", models.PullStatusRunning)
+	svc := NewService(Config{DB: h.db, Box: h.box, Log: quietLog})
+	defer svc.Close()
+	v, err := svc.Get(context.Background(), org.ID)
+	if err != nil || v.Pull.State != models.PullStatusError || v.Pull.ErrorCode != "pretix_pull_interrupted" || v.Pull.Running {
+		t.Fatalf("%+v %v", v.Pull, err)
+	}
+}

@@ -103,6 +103,10 @@ func TestUpdateKeepsTokenWhenEmpty(t *testing.T) {
 	if h.organizer(t, org.ID).TokenSealed != before.TokenSealed {
 		t.Fatal("an empty token replaced the stored one")
 	}
+	// "Test connection" on the edit form works with the stored token.
+	if info, err := h.svc.TestConnection(ctx, ConnectInput{}, org.ID); err != nil || info.Organizer.Slug != testOrg {
+		t.Fatalf("test with the stored token: %+v %v", info, err)
+	}
 	if _, err := h.svc.Update(ctx, org.ID, UpdateInput{Token: "wrong"}); !HasCode(err, CodeTokenInvalid) {
 		t.Fatalf("wrong token accepted: %v", err)
 	}

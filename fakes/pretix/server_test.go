@@ -1,6 +1,7 @@
 package pretixfake
 
 import (
+	"context"
 	"encoding/json"
 	"math/rand"
 	"net/http"
@@ -460,5 +461,24 @@ func TestCatalogueEndpoints(t *testing.T) {
 	}
 	if r := get(t, f.http.URL+"/api/v1/version", ""); r.status != 200 || r.json(t)["pretix"] != "2025.10.0" {
 		t.Fatalf("version %d %s", r.status, r.body)
+	}
+}
+
+func TestLatencyFollowsTheClock(t *testing.T) {
+	f := newFixture(t, Options{NoRateLimit: true}, 1)
+	f.srv.SetFaults(Faults{Latency: 3 * time.Second})
+	done := make(chan response, 1)
+	go func() { done <- get(t, f.http.URL+"/api/v1/organizers/acme/", testToken) }()
+	if err := f.clock.BlockUntilContext(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+		t.Fatal("answered before the latency passed")
+	case <-time.After(20 * time.Millisecond):
+	}
+	f.clock.Advance(3 * time.Second)
+	if r := <-done; r.status != 200 {
+		t.Fatalf("status %d", r.status)
 	}
 }
