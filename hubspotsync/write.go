@@ -117,7 +117,7 @@ func (r *run) writeGroup(k groupKey, obs []*object) {
 		case len(ob.changes()) > 0:
 			updates = append(updates, ob)
 		default:
-			ob.written = true
+			ob.unchanged()
 		}
 	}
 	for attempt := 0; attempt < 2 && len(creates) > 0; attempt++ {
@@ -147,7 +147,7 @@ func (r *run) writeGroup(k groupKey, obs []*object) {
 			if len(ob.changes()) > 0 {
 				updates = append(updates, ob)
 			} else {
-				ob.written = true
+				ob.unchanged()
 			}
 		}
 	}
@@ -262,5 +262,17 @@ func (r *run) resimulate(ob *object) {
 			return
 		}
 		f.order.failWith(f.fail)
+	}
+}
+
+// unchanged marks an object whose record already holds every value: no
+// write is sent, so no order changed it (even if, one by one, an order
+// would have set a value that a later one set back).
+func (ob *object) unchanged() {
+	ob.written = true
+	for _, c := range ob.contribs {
+		if c.applied {
+			c.action = actionNothing
+		}
 	}
 }
