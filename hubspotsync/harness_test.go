@@ -278,7 +278,7 @@ func (h *harness) addOrder(o ord) int64 {
 	raw, _ := json.Marshal(map[string]any{"code": o.code, "event": "conf", "status": o.status, "email": o.email, "locale": "en",
 		"datetime": o.at.Format(time.RFC3339), "last_modified": o.at.Format(time.RFC3339), "total": o.total,
 		"invoice_address": map[string]any{"name": o.given + " " + o.family, "name_parts": map[string]string{"_scheme": "given_family", "given_name": o.given, "family_name": o.family}},
-		"positions": positions})
+		"positions":       positions})
 	row := models.PretixOrder{OrganizerID: 1, EventID: h.event, EventSlug: "conf", Code: o.code, Status: o.status, Email: o.email,
 		Datetime: o.at, LastModified: o.at, Total: o.total, RawJSON: string(raw), FirstSeenAt: o.at, UpdatedAt: o.at}
 	h.must(h.db.Create(&row).Error)
