@@ -38,7 +38,9 @@ func (c *Client) mapHTTPError(err error, w where) error {
 				"the name scheme and languages are inferred from the event's data instead.").Wrap(err)
 	case he.status == http.StatusForbidden:
 		return errPermission(c.org, w.event).Wrap(err)
-	case he.status == http.StatusNotFound && !he.json && w.resource == "organizer-orders":
+	case he.status == http.StatusNotFound && w.resource == "organizer-orders":
+		// The route does not exist before pretix 2023.8 (an unknown
+		// organizer would be a 403 here).
 		return ErrNoOrganizerOrderList
 	case he.status == http.StatusNotFound && !he.json:
 		return errNotPretix(c.base.String(), "the API address does not exist there")

@@ -281,7 +281,8 @@ func (s *Server) PlaceOrder(org, ev string, ord Order) (Order, error) {
 
 // ModifyOrder changes an order at run time: fn edits it, then ids for new
 // positions and the total are filled in, last_modified becomes the clock's
-// now and webhooks get action (default pretix.event.order.modified).
+// now and webhooks get action (default pretix.event.order.modified). fn
+// runs under the emulator's lock and must not call the Server.
 func (s *Server) ModifyOrder(org, ev, code, action string, fn func(o *Order)) (Order, error) {
 	s.mu.Lock()
 	_, e, err := s.eventFor(org, ev)
