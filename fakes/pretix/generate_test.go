@@ -193,3 +193,22 @@ func TestRunTimeChangesBumpLastModified(t *testing.T) {
 		t.Fatal("deleted a live order")
 	}
 }
+
+func TestSeedDemo(t *testing.T) {
+	s := New(Options{NoRateLimit: true})
+	defer s.Close()
+	d, err := SeedDemo(s, 150, rand.New(rand.NewSource(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Organizer != "demo" || d.Token != DemoToken || len(d.Events) != 2 {
+		t.Fatalf("demo %+v", d)
+	}
+	if n := len(s.Orders("demo")); n != 300 {
+		t.Fatalf("%d demo orders, want 300", n)
+	}
+	o, err := s.PlaceRandomOrder("demo", "summer-series", rand.New(rand.NewSource(2)))
+	if err != nil || o.Positions[0].Subevent == nil {
+		t.Fatalf("series order without a date: %+v %v", o.Positions, err)
+	}
+}
