@@ -97,6 +97,20 @@ func (h *mappingsHandler) update(c echo.Context) error {
 	return respondData(c, m, err)
 }
 
+// check validates the editor's unsaved table: problems and warnings, no save.
+func (h *mappingsHandler) check(c echo.Context) error {
+	ev, id, err := h.eventAndID(c)
+	if err != nil {
+		return err
+	}
+	var in mapping.UpdateInput
+	if err := c.Bind(&in); err != nil {
+		return badJSON()
+	}
+	m, err := h.svc.Check(c.Request().Context(), ev.ID, id, in)
+	return respondData(c, m, err)
+}
+
 func (h *mappingsHandler) remove(c echo.Context) error {
 	ev, id, err := h.eventAndID(c)
 	if err != nil {

@@ -98,39 +98,6 @@ func errorOf(t *testing.T, r response) (code string, fields map[string]any) {
 	return e["code"].(string), f
 }
 
-func TestCatalogueAPI(t *testing.T) {
-	e := mapSetup(t)
-	cat := data(t, e.do("GET", mapBase+"/catalogue?object_type=OrderPosition", nil, nil), 200)
-	found := map[string]map[string]any{}
-	for _, g := range cat["groups"].([]any) {
-		g := g.(map[string]any)
-		for _, f := range g["fields"].([]any) {
-			f := f.(map[string]any)
-			if f["category_label"] != g["label"] {
-				t.Errorf("%v in group %v", f["key"], g["label"])
-			}
-			found[f["key"].(string)] = f
-		}
-	}
-	if f := found["question_DIET"]; f == nil || f["picker_label"] != "Question: Dietary requirements [Choose multiple from a list]" || len(f["options"].([]any)) != 3 {
-		t.Errorf("question_DIET: %v", f)
-	}
-	if found["attendee_email"] == nil || found["email"] == nil {
-		t.Error("a position mapping reads attendee and order fields")
-	}
-	order := data(t, e.do("GET", mapBase+"/catalogue", nil, nil), 200)
-	if order["object_type"] != "Order" || strings.Contains(fmt.Sprint(order), "attendee_email") {
-		t.Errorf("the default (Order) catalogue must not offer attendee fields")
-	}
-	r := e.do("GET", mapBase+"/catalogue?object_type=Ticket", nil, nil)
-	if code, f := errorOf(t, r); r.Status != 400 || code != "object_type_invalid" || f["object_type"] == nil {
-		t.Errorf("bad object type: %d %s", r.Status, r.Body)
-	}
-	if r := e.do("GET", "/api/organizers/acme/events/nope/catalogue", nil, nil); r.Status != 404 {
-		t.Errorf("unknown event: %d", r.Status)
-	}
-}
-
 func TestPropertiesAPI(t *testing.T) {
 	e := mapSetup(t)
 	list := data(t, e.do("GET", mapBase+"/hubspot/properties/contacts", nil, nil), 200)
@@ -277,6 +244,13 @@ func TestMappingEditorFlowAPI(t *testing.T) {
 	}
 	check("saved", saved)
 	check("reloaded", data(t, e.do("GET", fmt.Sprintf("%s/mappings/%d", mapBase, cid), nil, nil), 200))
+	// The editor checks unsaved tables the same way.
+	check("checked", data(t, e.do("POST", fmt.Sprintf("%s/mappings/%d/check", mapBase, cid), map[string]any{"source_type": "Order", "rows": rows}, nil), 200))
+	unsaved := append(table("email>email", "invoice_address_city>town:overwrite"), rows[2:]...)
+	checked := data(t, e.do("POST", fmt.Sprintf("%s/mappings/%d/check", mapBase, cid), map[string]any{"source_type": "Order", "rows": unsaved}, nil), 200)
+	if errs := checked["errors"].(map[string]any); errs["rows.1.property"] == nil {
+		t.Errorf("check reports refusals as errors: %v", errs)
+	}
 
 	vm := data(t, e.do("POST", mapBase+"/mappings/value-map", map[string]any{"source_type": "Order", "target_type": "contacts",
 		"pretix_field": "order_locale", "property": "hs_language"}, nil), 200)

@@ -59,6 +59,7 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	mg.PUT("/:id", mapH.update)
 	mg.DELETE("/:id", mapH.remove)
 	mg.POST("/:id/preview", mapH.preview)
+	mg.POST("/:id/check", mapH.check)
 
 	apiG.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	e.RouteNotFound("/*", spaHandler(d.UI))

@@ -95,23 +95,27 @@ func find(all []*stored, id int64) *stored {
 
 // view renders a stored mapping with its warnings and current problems.
 func (c *checker) view(ctx context.Context, st *stored) Mapping {
-	src, tgt := fields.ObjectType(st.om.SourceType), hubspot.ObjectType(st.om.TargetType)
-	rows := st.rows()
+	return c.render(ctx, st, fields.ObjectType(st.om.SourceType), st.rows(), decodeIDs(st.om.AssociateWithJSON))
+}
+
+// render shows a mapping with the given (possibly unsaved) table.
+func (c *checker) render(ctx context.Context, st *stored, src fields.ObjectType, rows []RowInput, assoc []int64) Mapping {
+	tgt := hubspot.ObjectType(st.om.TargetType)
 	rep := c.check(ctx, src, tgt, rows)
 	m := Mapping{
-		ID: st.om.ID, Position: st.om.Position, SourceType: st.om.SourceType, SourceLabel: src.Label(),
-		TargetType: st.om.TargetType, TargetLabel: targetLabel(tgt), IDField: st.om.IDField, IDProperty: st.om.IDProperty,
-		AssociateWith: decodeIDs(st.om.AssociateWithJSON), Rows: make([]Row, len(rows)), Errors: rep.errs,
+		ID: st.om.ID, Position: st.om.Position, SourceType: string(src), SourceLabel: src.Label(),
+		TargetType: st.om.TargetType, TargetLabel: targetLabel(tgt), IDField: rows[0].PretixField, IDProperty: rows[0].Property,
+		AssociateWith: assoc, Rows: make([]Row, len(rows)), Errors: rep.errs,
 	}
 	if m.Errors == nil {
 		m.Errors = map[string]string{}
 	}
-	if f, ok := c.ed.res.Field(st.om.IDField); ok {
+	if f, ok := c.ed.res.Field(m.IDField); ok {
 		m.IDFieldLabel = f.Label
 	}
 	if rep.schemaErr != nil {
 		m.SchemaError = errorText(rep.schemaErr)
-	} else if p := c.sc.props[tgt][st.om.IDProperty]; p != nil {
+	} else if p := c.sc.props[tgt][m.IDProperty]; p != nil {
 		m.IDPropertyLabel = p.Label
 	}
 	for i, r := range rows {
@@ -351,6 +355,35 @@ func (s *Service) Update(ctx context.Context, eventID, id int64, in UpdateInput)
 		return nil, err
 	}
 	m := c.view(ctx, find(all, id))
+	return &m, nil
+}
+
+// Check validates an unsaved table the way Update would and returns it
+// with its problems (Errors) and warnings, without saving: the editor shows
+// them while the user edits.
+func (s *Service) Check(ctx context.Context, eventID, id int64, in UpdateInput) (*Mapping, error) {
+	src, err := parseSource(in.SourceType, "source_type")
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Rows) == 0 {
+		return nil, apperr.Invalid(CodeMappingInvalid, "The identifier row is missing; every mapping needs one.").WithField("rows", "Add the identifier row.")
+	}
+	ed, err := s.loadEvent(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := loadAll(ctx, s.db, eventID)
+	if err != nil {
+		return nil, err
+	}
+	st := find(all, id)
+	if st == nil {
+		return nil, notFound(id)
+	}
+	c := s.newChecker(ctx, ed)
+	m := c.render(ctx, st, src, cleanRows(ed.res, in.Rows), nil)
+	m.AssociateWith = checkAssociations(all, st, in.AssociateWith, m.Errors)
 	return &m, nil
 }
 

@@ -658,3 +658,29 @@ func TestPreview(t *testing.T) {
 		t.Errorf("preview orders: %+v %v", orders, err)
 	}
 }
+
+func TestCheckDoesNotSave(t *testing.T) {
+	h := newHarness(t)
+	m := h.mustCreate(h.event, "Order", "contacts")
+	got, err := h.svc.Check(h.ctx, h.event, m.ID, UpdateInput{SourceType: "Order",
+		Rows: rows("email>email", "order_total>hs_email_optout:overwrite", "invoice_address_city>town:overwrite"), AssociateWith: []int64{m.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got.Rows[1].Warning, "true or false") || got.Errors["rows.2.property"] == "" || got.Errors["associate_with"] == "" {
+		t.Errorf("check: warnings %q, errors %v", got.Rows[1].Warning, got.Errors)
+	}
+	if len(got.AssociateWith) != 0 {
+		t.Errorf("a mapping cannot associate with itself: %v", got.AssociateWith)
+	}
+	stored, err := h.svc.Get(h.ctx, h.event, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.Rows) != 1 {
+		t.Errorf("check saved %d rows", len(stored.Rows))
+	}
+	if _, err := h.svc.Check(h.ctx, h.event, m.ID, UpdateInput{SourceType: "Order"}); appErr(t, err).Fields["rows"] == "" {
+		t.Errorf("empty table: %v", err)
+	}
+}
