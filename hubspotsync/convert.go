@@ -180,7 +180,7 @@ func parseTime(s string) (time.Time, bool) {
 // choice without an entry passes only when it already is an option value.
 func convertEnum(prop hubspot.Property, v fields.Value, valueMap map[string]string) (string, error) {
 	if prop.FieldType == "booleancheckbox" && v.Kind == fields.KindBool && valueMap[strconv.FormatBool(v.Bool)] == "" {
-		return option(prop, strconv.FormatBool(v.Bool), false, "")
+		return option(prop, strconv.FormatBool(v.Bool), false, "", true)
 	}
 	var items []string
 	choice := false
@@ -209,7 +209,7 @@ func convertEnum(prop hubspot.Property, v fields.Value, valueMap map[string]stri
 		if !fromMap {
 			m = it
 		}
-		val, err := option(prop, m, choice || fromMap, it)
+		val, err := option(prop, m, choice || fromMap, it, len(valueMap) == 0)
 		if err != nil {
 			return "", err
 		}
@@ -224,7 +224,9 @@ func convertEnum(prop hubspot.Property, v fields.Value, valueMap map[string]stri
 // spelling. Without known options (externalOptions) it passes unchecked.
 // fromChoice says the value is a pretix option code or a mapped one, whose
 // failure is a mapping problem; code is the pretix option code then.
-func option(prop hubspot.Property, value string, fromChoice bool, code string) (string, error) {
+// lenient also accepts an option differing in case, which only makes sense
+// without a value map (with one, a missing entry is a gap to fix).
+func option(prop hubspot.Property, value string, fromChoice bool, code string, lenient bool) (string, error) {
 	if len(prop.Options) == 0 {
 		return value, nil
 	}
@@ -234,7 +236,7 @@ func option(prop hubspot.Property, value string, fromChoice bool, code string) (
 		}
 	}
 	for _, o := range prop.Options {
-		if strings.EqualFold(o.Value, value) {
+		if lenient && strings.EqualFold(o.Value, value) {
 			return o.Value, nil
 		}
 	}

@@ -64,6 +64,7 @@ func TestConvert(t *testing.T) {
 		{"choice equal to an option passes without entry", single, fields.ChoiceValue("GF"), dietMap, "GF", ""},
 		{"choice equal to an option ignoring case", single, fields.ChoiceValue("vegan"), nil, "vegan", ""},
 		{"choice without map entry", single, fields.ChoiceValue("HALAL"), dietMap, "", CodeValueMapMissing},
+		{"with a map, an option differing in case needs an entry", single, fields.ChoiceValue("VEGAN"), dietMap, "", CodeValueMapMissing},
 		{"map names no option", single, fields.ChoiceValue("VEG"), map[string]string{"VEG": "veggie"}, "", CodeValueMapInvalid},
 		{"several choices into one-option property", single, fields.ChoicesValue([]string{"VEG", "VGN"}), dietMap, "", CodeTooManyOptions},
 		{"multi-checkbox joined", multi, fields.ChoicesValue([]string{"VEG", "GF", "VGN"}), dietMap, "vegetarian;GF;vegan", ""},

@@ -66,7 +66,8 @@ func (r *run) results() []datasync.JobResult {
 			if !at.After(now) {
 				at = now.Add(time.Minute)
 			}
-			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeWait, RetryAfter: at, WaitReason: f.msg}
+			// UTC: SQLite compares the stored times as text.
+			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeWait, RetryAfter: at.UTC(), WaitReason: f.msg}
 		case modeTemporary:
 			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeTemporary, Error: f.msg, ErrorJSON: ej}
 			// Earlier attempts heal themselves; only the one that gives up
