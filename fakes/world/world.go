@@ -107,7 +107,12 @@ func Start(o Options) (*World, error) {
 	for _, p := range hubspotfake.DefaultPortals() {
 		w.HubSpotHubs = append(w.HubSpotHubs, p.ID)
 	}
-	hopts.StaticTokens = []hubspotfake.StaticToken{{Token: HubSpotStaticToken, HubID: w.HubSpotHubs[0]}}
+	// A private app token with the CRM scopes the sync needs (without them
+	// the app rightly refuses it).
+	hopts.StaticTokens = []hubspotfake.StaticToken{{Token: HubSpotStaticToken, HubID: w.HubSpotHubs[0], Scopes: []string{
+		"crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.companies.read", "crm.objects.companies.write",
+		"crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.contacts.read", "crm.schemas.companies.read",
+		"crm.schemas.deals.read", "crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write"}}}
 	w.HubSpot = hubspotfake.New(hopts)
 
 	mux := http.NewServeMux()
