@@ -213,14 +213,23 @@ func (s *Service) Create(ctx context.Context, in ConnectInput) (*OrganizerView, 
 	} else {
 		org.OrdersEndpoint = ModeEvent
 	}
-	var dup int64
-	if err := s.db.WithContext(ctx).Model(&models.PretixOrganizer{}).Where("base_url = ? AND slug = ?", org.BaseURL, org.Slug).Count(&dup).Error; err != nil {
+	// The app's addresses name organizers by slug alone, so a slug may be
+	// connected once, whichever pretix installation it comes from.
+	var dup []models.PretixOrganizer
+	if err := s.db.WithContext(ctx).Where("slug = ?", org.Slug).Limit(1).Find(&dup).Error; err != nil {
 		return nil, apperr.Internal(err)
 	}
-	if dup > 0 {
+	if len(dup) > 0 && dup[0].BaseURL == org.BaseURL {
 		return nil, apperr.New(apperr.KindConflict, "pretix_organizer_exists",
 			"The organizer \u201c"+org.Slug+"\u201d of this pretix installation is already connected. Edit that connection instead.").
 			WithField("slug", "Already connected.")
+	}
+	if len(dup) > 0 {
+		return nil, apperr.New(apperr.KindConflict, "pretix_organizer_slug_taken",
+			"An organizer with the short name \u201c"+org.Slug+"\u201d is already connected from another pretix installation ("+
+				strings.TrimSuffix(dup[0].BaseURL, "api/v1/")+"). Organizers are told apart by their short name here, so only one of them "+
+				"can be connected; remove the other connection first if you want to switch.").
+			WithField("slug", "Already connected from another pretix installation.")
 	}
 	if err := s.db.WithContext(ctx).Create(&org).Error; err != nil {
 		return nil, apperr.Internal(err)
