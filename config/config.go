@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,10 @@ type Config struct {
 	SyncCron     string   // cron spec of the pull + sync loop
 	LogLevel     string   // debug, info, warn, error
 	LogFormat    string   // text or json
+
+	// SyncMaxAttempts is how often a temporarily failing sync is tried
+	// before it counts as "auto-retry limit exceeded".
+	SyncMaxAttempts int
 
 	HubSpotClientID     string // OAuth app client id (may also be set in the UI)
 	HubSpotClientSecret string // OAuth app client secret (may also be set in the UI)
@@ -49,6 +54,7 @@ type option struct {
 func Load(args []string, env func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
 		addr, dataDir, baseURL, secretKey, allowedHosts, syncCron, logLevel, logFormat string
+		syncAttempts                                                                   string
 		hsID, hsSecret, hsAPI, hsApp                                                   string
 	}
 	opts := []option{
@@ -58,6 +64,7 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 		{"secret-key", "", "encryption key for tokens at rest, 64 hex characters (default: a key file created in the data dir)", &raw.secretKey},
 		{"allowed-hosts", "", "comma-separated extra Host header values to accept", &raw.allowedHosts},
 		{"sync-cron", "5-55/10 * * * *", "cron schedule of the pull and sync loop", &raw.syncCron},
+		{"sync-max-attempts", "5", "attempts of a temporarily failing sync before it needs a person (backoff grows from 6 minutes)", &raw.syncAttempts},
 		{"log-level", "info", "log level: debug, info, warn, error", &raw.logLevel},
 		{"log-format", "text", "log format: text or json", &raw.logFormat},
 		{"hubspot-client-id", "", "client id of your HubSpot app (can also be set in the UI)", &raw.hsID},
@@ -122,6 +129,11 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("--log-format %q must be text or json", raw.logFormat))
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(raw.syncAttempts)); err != nil || n < 1 || n > 20 {
+		errs = append(errs, fmt.Errorf("--sync-max-attempts %q must be a whole number from 1 to 20", raw.syncAttempts))
+	} else {
+		c.SyncMaxAttempts = n
 	}
 	if len(strings.Fields(c.SyncCron)) != 5 {
 		errs = append(errs, fmt.Errorf("--sync-cron %q must be a five-field cron expression such as \"5-55/10 * * * *\"", c.SyncCron))

@@ -19,10 +19,16 @@ func TestLoad(t *testing.T) {
 			if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.BaseURL.String() != "http://127.0.0.1:8080" {
 				t.Fatalf("got addr %q dir %q base %q", c.Addr, c.DataDir, c.BaseURL)
 			}
-			if c.SyncCron != "5-55/10 * * * *" {
-				t.Fatalf("cron %q", c.SyncCron)
+			if c.SyncCron != "5-55/10 * * * *" || c.SyncMaxAttempts != 5 {
+				t.Fatalf("cron %q, attempts %d", c.SyncCron, c.SyncMaxAttempts)
 			}
 		}},
+		{name: "sync attempts from env", env: map[string]string{"PRETIX_HUBSPOT_SYNC_MAX_ATTEMPTS": "8"}, check: func(t *testing.T, c *Config) {
+			if c.SyncMaxAttempts != 8 {
+				t.Fatalf("attempts %d", c.SyncMaxAttempts)
+			}
+		}},
+		{name: "bad sync attempts", args: []string{"--sync-max-attempts", "0"}, wantErr: "--sync-max-attempts"},
 		{name: "env sets value", env: map[string]string{"PRETIX_HUBSPOT_ADDR": "127.0.0.1:9999"}, check: func(t *testing.T, c *Config) {
 			if c.Addr != "127.0.0.1:9999" {
 				t.Fatalf("addr %q", c.Addr)
