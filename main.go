@@ -26,6 +26,7 @@ import (
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretix"
 	"pretix-hubspot/scheduler"
 	"pretix-hubspot/secret"
 )
@@ -143,10 +144,21 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		return err
 	}
 
+	// Listener is a no-op until the sync engine subscribes to order changes.
+	pretixSvc := pretix.NewService(pretix.Config{DB: db, Box: box, Clock: clock, Listener: pretix.NopListener{}, Log: logger})
+	defer pretixSvc.Close()
+	// The loop: pull every organizer's changed orders. Kept to one call per
+	// step so the sync engine can append "then sync".
+	if err := sched.Cron("loop", cfg.SyncCron, func(ctx context.Context) error {
+		return pretixSvc.Pull(ctx)
+	}); err != nil {
+		return err
+	}
+
 	mappingSvc := mapping.NewService(mapping.Options{DB: db, Portals: hubspotSvc, Convert: hubspotsync.Convert, Clock: clock})
 
 	e := api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
-		Mappings: mappingSvc})
+		Mappings: mappingSvc, Pretix: pretixSvc})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
@@ -61,7 +62,8 @@ func (h *pluginsHandler) set(c echo.Context) error {
 // pluginState is one entry of an event's "plugins" object, which the event
 // frame uses to show the provider's settings entry.
 type pluginState struct {
-	Enabled bool `json:"enabled"`
+	Enabled     bool       `json:"enabled"`
+	ActivatedAt *time.Time `json:"activated_at"` // orders placed after it are queued automatically
 }
 
 // eventPlugins returns the "plugins" object of an event's JSON, e.g.
@@ -73,7 +75,7 @@ func eventPlugins(ctx context.Context, db *gorm.DB, eventID int64) (map[string]p
 	}
 	out := map[string]pluginState{hubspot.ProviderName: {}}
 	for _, r := range rows {
-		out[r.Provider] = pluginState{Enabled: r.Enabled}
+		out[r.Provider] = pluginState{Enabled: r.Enabled, ActivatedAt: r.ActivatedAt}
 	}
 	return out, nil
 }

@@ -1,8 +1,12 @@
 package api
 
 import (
+	"strings"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"pretix-hubspot/pretix"
 )
 
 // registerRoutes is the one route table of the application.
@@ -20,6 +24,26 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	// Everything below needs a signed-in user.
 	priv := apiG.Group("", requireSession)
 	priv.GET("/me", authH.me)
+
+	// pretix: organizer connections, events, orders, and the public webhook receiver.
+	orgH := &organizersHandler{db: d.DB, svc: d.Pretix, baseURL: strings.TrimRight(d.Config.BaseURL.String(), "/")}
+	priv.GET("/organizers", orgH.list)
+	priv.POST("/organizers", orgH.create)
+	priv.POST("/organizers/test", orgH.test)
+	priv.GET("/organizers/:org", orgH.get)
+	priv.PUT("/organizers/:org", orgH.update)
+	priv.DELETE("/organizers/:org", orgH.remove)
+	priv.POST("/organizers/:org/test", orgH.testExisting)
+	priv.POST("/organizers/:org/pull", orgH.pull)
+	evH := &eventsHandler{db: d.DB, svc: d.Pretix}
+	priv.GET("/organizers/:org/events", evH.list)
+	priv.GET("/organizers/:org/events/:event", evH.get)
+	priv.GET("/organizers/:org/events/:event/stats", evH.stats)
+	ordH := &ordersHandler{db: d.DB, svc: d.Pretix}
+	priv.GET("/organizers/:org/events/:event/orders", ordH.list)
+	priv.GET("/organizers/:org/events/:event/orders/:code", ordH.get)
+	whH := &webhooksHandler{svc: d.Pretix}
+	e.POST(pretix.WebhookPathPrefix+":secret", whH.pretix)
 
 	// HubSpot: the event's plugins and "HubSpot Integration" page, the app settings.
 	secure := d.Config.BaseURL.Scheme == "https"

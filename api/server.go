@@ -18,6 +18,7 @@ import (
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync/mapping"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/pretix"
 )
 
 // Deps is everything the HTTP layer needs; main.go fills it.
@@ -32,6 +33,8 @@ type Deps struct {
 	HubSpot *hubspot.Service // HubSpot connections, event links, plugin state, app settings
 	// Mappings is the object/property mapping service behind the mapping editor.
 	Mappings *mapping.Service
+	// Pretix holds the pretix connections, pulls, stored orders and the webhook receiver.
+	Pretix *pretix.Service
 }
 
 // New builds the Echo server with every route.

@@ -13,17 +13,21 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/jonboulle/clockwork"
+	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync/mapping"
 	hubspotfake "pretix-hubspot/fakes/hubspot"
+	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretix"
 	"pretix-hubspot/secret"
 )
 
@@ -47,7 +51,19 @@ type testEnv struct {
 	hubspot *hubspot.Service
 	hsFake  *hubspotfake.Server
 	hsURL   string
+	// pretix is wired to pxFake, the pretix emulator served at pxURL with
+	// organizer pxOrganizer (token pxToken, all permissions) and the events
+	// conf2026 and workshops without orders; it runs on the real clock
+	// (retries wait on it) without pacing.
+	pretix *pretix.Service
+	pxFake *pretixfake.Server
+	pxURL  string
 }
+
+const (
+	pxOrganizer = "democon"
+	pxToken     = "px-token-5c1e9a7d3b2f"
+)
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
@@ -74,14 +90,37 @@ func newTestEnv(t *testing.T) *testEnv {
 	hs := hubspot.NewService(hubspot.Options{DB: db, Box: box, Clock: clock, Logger: logger,
 		APIBaseURL: hsSrv.URL, AppBaseURL: hsSrv.URL, RedirectURL: cfg.BaseURL.String() + "/oauth/hubspot/callback",
 		Rand: rand.New(rand.NewPCG(1, 2))})
+	pxFake := pretixfake.New(pretixfake.Options{NoRateLimit: true})
+	t.Cleanup(pxFake.Close)
+	pxFake.AddOrganizer(pxOrganizer, "DemoCon Events")
+	if err := pxFake.AddToken(pxOrganizer, pxToken, pretixfake.Team{AllEvents: true, CanViewOrders: true, CanChangeEventSettings: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []struct {
+		slug string
+		spec pretixfake.EventSpec
+	}{
+		{"conf2026", pretixfake.EventSpec{Name: pretixfake.LocalizedString{"en": "DemoCon 2026", "de": "DemoCon 2026"}, NameScheme: "title_given_family"}},
+		{"workshops", pretixfake.EventSpec{Name: pretixfake.LocalizedString{"en": "Workshop series"}, HasSubevents: true}},
+	} {
+		if err := pxFake.SeedEvent(pxOrganizer, ev.slug, ev.spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pxSrv := httptest.NewServer(pxFake.Handler())
+	t.Cleanup(pxSrv.Close)
+	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger, RateLimit: -1, PasswordCost: bcrypt.MinCost,
+		ClientOptions: []pretix.Option{pretix.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
+	t.Cleanup(px.Close)
 	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock,
 		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, HubSpot: hs,
-		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock})})
+		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock}),
+		Pretix:   px})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	return &testEnv{t: t, srv: srv, client: &http.Client{Jar: jar}, clock: clock, db: db,
-		hubspot: hs, hsFake: hsFake, hsURL: hsSrv.URL}
+		hubspot: hs, hsFake: hsFake, hsURL: hsSrv.URL, pretix: px, pxFake: pxFake, pxURL: pxSrv.URL}
 }
 
 type response struct {

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"pretix-hubspot/apperr"
+	"pretix-hubspot/hubspot"
+	"pretix-hubspot/models"
+	"pretix-hubspot/pretix"
+)
+
+// eventsHandler serves an organizer's events, the event frame's event and
+// the event dashboard's figures.
+type eventsHandler struct {
+	db  *gorm.DB
+	svc *pretix.Service
+}
+
+// eventJSON is a stored event with its plugins and organizer.
+type eventJSON struct {
+	pretix.EventView
+	Organizer organizerRef           `json:"organizer"`
+	Plugins   map[string]pluginState `json:"plugins"`
+}
+
+type organizerRef struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+func (h *eventsHandler) list(c echo.Context) error {
+	org, err := lookupOrganizer(c, h.db)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	evs, err := h.svc.ListEvents(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	plugins, err := organizerPlugins(ctx, h.db, org.ID)
+	if err != nil {
+		return err
+	}
+	ref := organizerRef{Slug: org.Slug, Name: org.Name}
+	out := make([]eventJSON, len(evs))
+	for i, ev := range evs {
+		p := plugins[ev.ID]
+		if p == nil {
+			p = map[string]pluginState{hubspot.ProviderName: {}}
+		}
+		out[i] = eventJSON{EventView: ev, Organizer: ref, Plugins: p}
+	}
+	return c.JSON(http.StatusOK, envelope{Data: out})
+}
+
+func (h *eventsHandler) get(c echo.Context) error {
+	org, ev, err := lookupEvent(c, h.db)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	view, err := h.eventView(ctx, org.ID, ev.ID)
+	if err != nil {
+		return err
+	}
+	plugins, err := eventPlugins(ctx, h.db, ev.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: eventJSON{EventView: *view, Organizer: organizerRef{Slug: org.Slug, Name: org.Name}, Plugins: plugins}})
+}
+
+// eventView picks one event from the organizer's list; organizers have tens
+// of events, not thousands.
+func (h *eventsHandler) eventView(ctx context.Context, orgID, eventID int64) (*pretix.EventView, error) {
+	evs, err := h.svc.ListEvents(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range evs {
+		if evs[i].ID == eventID {
+			return &evs[i], nil
+		}
+	}
+	return nil, apperr.NotFound("event_not_found", "This event is not stored (any more).")
+}
+
+// eventStatsJSON is the event dashboard's data: order counts by status and
+// the organizer's pull state.
+type eventStatsJSON struct {
+	Orders   int               `json:"orders"`
+	ByStatus map[string]int    `json:"by_status"` // n, p, e, c
+	Pull     pretix.PullStatus `json:"pull"`
+}
+
+func (h *eventsHandler) stats(c echo.Context) error {
+	org, ev, err := lookupEvent(c, h.db)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	out := eventStatsJSON{ByStatus: map[string]int{}}
+	// One count per status over the (event, status) index stays fast with
+	// 100,000 orders; the list query returns its total with one row.
+	for _, st := range []string{"n", "p", "e", "c"} {
+		l, err := h.svc.ListOrders(ctx, pretix.OrderListQuery{OrganizerID: org.ID, EventID: ev.ID, Status: []string{st}, PageSize: 1})
+		if err != nil {
+			return err
+		}
+		out.ByStatus[st] = l.Total
+		out.Orders += l.Total
+	}
+	v, err := h.svc.Get(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	out.Pull = v.Pull
+	return c.JSON(http.StatusOK, envelope{Data: out})
+}
+
+// organizerPlugins returns the plugins object of every event of an
+// organizer that has provider rows, in one query.
+func organizerPlugins(ctx context.Context, db *gorm.DB, orgID int64) (map[int64]map[string]pluginState, error) {
+	var rows []models.EventProvider
+	if err := db.WithContext(ctx).Where("event_id IN (SELECT id FROM pretix_events WHERE organizer_id = ?)", orgID).Find(&rows).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	out := map[int64]map[string]pluginState{}
+	for _, r := range rows {
+		if out[r.EventID] == nil {
+			out[r.EventID] = map[string]pluginState{hubspot.ProviderName: {}}
+		}
+		out[r.EventID][r.Provider] = pluginState{Enabled: r.Enabled, ActivatedAt: r.ActivatedAt}
+	}
+	return out, nil
+}

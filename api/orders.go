@@ -1,0 +1,77 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"pretix-hubspot/apperr"
+	"pretix-hubspot/pretix"
+)
+
+// ordersHandler serves an event's orders list and the order page.
+type ordersHandler struct {
+	db  *gorm.DB
+	svc *pretix.Service
+}
+
+// list answers GET …/orders?search=&status=p,n&page=&page_size=. status may
+// also be repeated (status=p&status=n).
+func (h *ordersHandler) list(c echo.Context) error {
+	org, ev, err := lookupEvent(c, h.db)
+	if err != nil {
+		return err
+	}
+	q := pretix.OrderListQuery{OrganizerID: org.ID, EventID: ev.ID, Search: c.QueryParam("search")}
+	for _, v := range c.QueryParams()["status"] {
+		for _, st := range strings.Split(v, ",") {
+			if st = strings.TrimSpace(st); st != "" {
+				q.Status = append(q.Status, st)
+			}
+		}
+	}
+	if q.Page, err = intParam(c, "page"); err != nil {
+		return err
+	}
+	if q.PageSize, err = intParam(c, "page_size"); err != nil {
+		return err
+	}
+	l, err := h.svc.ListOrders(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: l})
+}
+
+func (h *ordersHandler) get(c echo.Context) error {
+	org, ev, err := lookupEvent(c, h.db)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	id, err := h.svc.FindOrder(ctx, org.ID, ev.Slug, c.Param("code"))
+	if err != nil {
+		return err
+	}
+	d, err := h.svc.GetOrder(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: d})
+}
+
+// intParam reads an optional whole-number query parameter (0 when absent).
+func intParam(c echo.Context, name string) (int, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, apperr.Invalid("query_param_invalid", "The parameter \u201c"+name+"\u201d must be a whole number.").WithField(name, "A whole number.")
+	}
+	return n, nil
+}
