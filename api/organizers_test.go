@@ -204,7 +204,7 @@ func TestOrganizerConnection(t *testing.T) {
 		{name: "update with a wrong token keeps the stored one", method: "PUT", path: "/api/organizers/democon", body: map[string]string{"token": "wrong"},
 			wantStatus: 400, wantCode: "pretix_token_invalid", wantFields: map[string]string{"token": "does not accept"}},
 		{name: "update without token keeps it; webhook Basic auth on", method: "PUT", path: "/api/organizers/democon",
-			body: map[string]any{"token": "", "webhook_user": "pretix", "webhook_password": "a-long-random-password"},
+			body:       map[string]any{"token": "", "webhook_user": "pretix", "webhook_password": "a-long-random-password"},
 			wantStatus: 200, wantIn: []string{`"token_set":true`, `"webhook_auth":true`, `"webhook_user":"pretix"`}},
 		{name: "a short webhook password is refused", method: "PUT", path: "/api/organizers/democon", body: map[string]any{"webhook_user": "pretix2", "webhook_password": "short"},
 			wantStatus: 400, wantFields: map[string]string{"webhook_password": "At least 12"}},
