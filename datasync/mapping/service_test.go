@@ -684,3 +684,21 @@ func TestCheckDoesNotSave(t *testing.T) {
 		t.Errorf("empty table: %v", err)
 	}
 }
+
+func TestValueMapDialogPipelineStages(t *testing.T) {
+	h := newHarness(t)
+	d, err := h.svc.ValueMap(h.ctx, h.event, ValueMapInput{SourceType: "Order", TargetType: "deals", PretixField: "order_status", Property: "dealstage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.FreeText || len(d.Options) == 0 || !strings.Contains(d.Options[0].Label, ": ") {
+		t.Errorf("deal stages as options: free text %v, %+v", d.FreeText, d.Options)
+	}
+	d, err = h.svc.ValueMap(h.ctx, h.event, ValueMapInput{SourceType: "Order", TargetType: "contacts", PretixField: "order_status", Property: "hubspot_owner_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.FreeText || len(d.Options) != 0 {
+		t.Errorf("owners are typed in: %+v", d)
+	}
+}

@@ -116,9 +116,17 @@ func (s *Service) ValueMap(ctx context.Context, eventID int64, in ValueMapInput)
 		return nil, apperr.Invalid("property_unknown", fmt.Sprintf("HubSpot has no %s property %q. Choose the HubSpot property first.", strings.ToLower(singularLabel(tgt)), in.Property)).
 			WithField("property", "Unknown property.")
 	}
-	filled := PrefillValueMap(f, *p, in.ValueMap)
-	d := &ValueMapDialog{Field: f, Property: toProperty(tgt, p), Entries: make([]ValueMapEntry, 0, len(f.Options)),
-		FreeText: p.Type != "enumeration" && p.Type != "bool"}
+	prop := *p
+	if prop.ExternalOptions && len(prop.Options) == 0 {
+		// Pipelines and their stages live outside the property definition;
+		// other external lists (owners) are typed in as ids.
+		if prop.Options, err = externalOptions(ctx, sc.client, tgt, &prop); err != nil {
+			return nil, err
+		}
+	}
+	filled := PrefillValueMap(f, prop, in.ValueMap)
+	d := &ValueMapDialog{Field: f, Property: toProperty(tgt, &prop), Entries: make([]ValueMapEntry, 0, len(f.Options)),
+		FreeText: (prop.Type != "enumeration" && prop.Type != "bool") || len(prop.Options) == 0}
 	d.Options = d.Property.Options
 	for _, o := range f.Options {
 		v := filled[o.Value]
@@ -126,4 +134,32 @@ func (s *Service) ValueMap(ctx context.Context, eventID int64, in ValueMapInput)
 			Prefilled: v != "" && in.ValueMap[o.Value] == ""})
 	}
 	return d, nil
+}
+
+// externalOptions lists the choices of a property whose options HubSpot
+// keeps elsewhere: deal pipelines, or their stages ("Pipeline: Stage").
+func externalOptions(ctx context.Context, c *hubspot.Client, ot hubspot.ObjectType, p *hubspot.Property) ([]hubspot.Option, error) {
+	if p.ReferencedObjectType != "PIPELINE" && p.ReferencedObjectType != "PIPELINE_STAGE" {
+		return nil, nil
+	}
+	pls, err := c.Pipelines(ctx, ot)
+	if err != nil {
+		return nil, err
+	}
+	var out []hubspot.Option
+	for _, pl := range pls {
+		if pl.Archived {
+			continue
+		}
+		if p.ReferencedObjectType == "PIPELINE" {
+			out = append(out, hubspot.Option{Label: pl.Label, Value: pl.ID, DisplayOrder: pl.DisplayOrder})
+			continue
+		}
+		for _, st := range pl.Stages {
+			if !st.Archived {
+				out = append(out, hubspot.Option{Label: pl.Label + ": " + st.Label, Value: st.ID, DisplayOrder: st.DisplayOrder})
+			}
+		}
+	}
+	return out, nil
 }
