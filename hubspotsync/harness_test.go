@@ -40,9 +40,10 @@ var quiet = slog.New(slog.DiscardHandler)
 // real SQLite database, everything on one fake clock that moves only when
 // someone waits on it (rate-limit pacing, retry back-off).
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
-	clock  *clockwork.FakeClock
+	clock  *clockwork.FakeClock // nil on real time
+	dbPath string
 	fake   *hubspotfake.Server
 	ts     *httptest.Server
 	db     *gorm.DB
@@ -58,27 +59,34 @@ type harness struct {
 }
 
 type harnessOpts struct {
-	fake   hubspotfake.Options
-	policy datasync.RetryPolicy
+	fake     hubspotfake.Options
+	policy   datasync.RetryPolicy
+	realTime bool // real clock (for worker processes and benchmarks)
 }
 
-func newHarness(t *testing.T, o harnessOpts) *harness {
+func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
-	clock := clockwork.NewFakeClockAt(t0)
+	var clock clockwork.Clock = clockwork.NewRealClock()
+	var fc *clockwork.FakeClock
+	if !o.realTime {
+		fc = clockwork.NewFakeClockAt(t0)
+		clock = fc
+	}
 	o.fake.Clock = clock
 	if o.fake.Seed == 0 {
 		o.fake.Seed = 7
 	}
-	h := &harness{t: t, ctx: context.Background(), clock: clock, fake: hubspotfake.New(o.fake), orders: map[string]int64{}}
+	h := &harness{t: t, ctx: context.Background(), clock: fc, fake: hubspotfake.New(o.fake), orders: map[string]int64{}}
 	h.ts = httptest.NewServer(http.HandlerFunc(h.serve))
 	t.Cleanup(h.ts.Close)
-	db, err := models.Open(filepath.Join(t.TempDir(), "db.sqlite"))
+	h.dbPath = filepath.Join(t.TempDir(), "db.sqlite")
+	db, err := models.Open(h.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = models.Close(db) })
 	h.db = db
-	box, err := secret.NewBox(make([]byte, 32))
+	box, err := secret.NewBox(workerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +101,9 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	h.q = datasync.NewQueue(db, clock, o.policy, rand.New(rand.NewPCG(3, 4)))
 	h.prov = New(Options{DB: db, Portals: h.hs, Clock: clock, Logger: quiet, MaxAttempts: o.policy.MaxAttempts})
 	h.runner = datasync.NewRunner(db, h.q, clock, quiet, []datasync.Provider{h.prov}, datasync.RunnerOptions{Owner: "test"})
-	h.autoAdvance(50 * time.Millisecond)
+	if fc != nil {
+		h.autoAdvance(50 * time.Millisecond)
+	}
 	h.seedEvent()
 	return h
 }
@@ -189,6 +199,7 @@ func (h *harness) addProperties(hubID int64) {
 		{"contacts", hubspotfake.Property{Name: "source_event", Label: "Source event", Type: "string", FieldType: "text"}},
 		{"contacts", hubspotfake.Property{Name: "orders", Label: "Orders", Type: "string", FieldType: "textarea"}},
 		{"contacts", hubspotfake.Property{Name: "spent", Label: "Spent", Type: "number", FieldType: "number"}},
+		{"contacts", hubspotfake.Property{Name: "tickets", Label: "Tickets", Type: "string", FieldType: "textarea"}},
 		{"contacts", hubspotfake.Property{Name: "diets", Label: "Diets", Type: "enumeration", FieldType: "checkbox",
 			Options: []hubspotfake.Option{{Label: "Vegetarian", Value: "vegetarian"}, {Label: "Gluten-free", Value: "glutenfree", DisplayOrder: 1}, {Label: "Halal", Value: "halal", DisplayOrder: 2}}}},
 		{"deals", hubspotfake.Property{Name: "pretix_order_key", Label: "pretix order", Type: "string", FieldType: "text", HasUniqueValue: true}},
