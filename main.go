@@ -5,11 +5,14 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +25,7 @@ import (
 	"pretix-hubspot/api"
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	"pretix-hubspot/datasync"
 	"pretix-hubspot/datasync/mapping"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/hubspotsync"
@@ -144,13 +148,45 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		return err
 	}
 
-	// Listener is a no-op until the sync engine subscribes to order changes.
-	pretixSvc := pretix.NewService(pretix.Config{DB: db, Box: box, Clock: clock, Listener: pretix.NopListener{}, Log: logger})
+	// The sync engine: a durable queue, the HubSpot provider and a worker
+	// that runs within moments of a poke (webhook, Sync now, Retry) besides
+	// the loop.
+	policy := datasync.DefaultRetryPolicy
+	policy.MaxAttempts = cfg.SyncMaxAttempts
+	queue := datasync.NewQueue(db, clock, policy, newRand())
+	syncProviders := []datasync.Provider{hubspotsync.New(hubspotsync.Options{
+		DB: db, Portals: hubspotSvc, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})}
+	host, _ := os.Hostname()
+	runner := datasync.NewRunner(db, queue, clock, logger, syncProviders, datasync.RunnerOptions{
+		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()),
+		// pretix's batch size: about 50-100 HubSpot calls per round.
+		BatchSize: 1000,
+	})
+	syncEnqueuer := datasync.NewEnqueuer(db, queue, runner.Poke, logger)
+	syncStatus := datasync.NewStatus(db, queue, clock, syncProviders, runner.Poke)
+
+	// New and changed orders (pulled, or named by a webhook) go through the
+	// enqueue rules, which poke the worker.
+	pretixSvc := pretix.NewService(pretix.Config{DB: db, Box: box, Clock: clock, Listener: syncEnqueuer, Log: logger})
 	defer pretixSvc.Close()
-	// The loop: pull every organizer's changed orders. Kept to one call per
-	// step so the sync engine can append "then sync".
+	// The loop: pull every organizer's changed orders, then sync what is
+	// due. Scheduler jobs never overlap themselves, and the runner's lock
+	// keeps the loop's run and the worker's apart.
 	if err := sched.Cron("loop", cfg.SyncCron, func(ctx context.Context) error {
-		return pretixSvc.Pull(ctx)
+		if err := pretixSvc.Pull(ctx); err != nil {
+			// Each organizer's failure shows on its page; sync the rest anyway.
+			logger.Warn("pretix pull", "err", err)
+		}
+		return runner.RunOnce(ctx)
+	}); err != nil {
+		return err
+	}
+	if err := sched.Every("sync.sweep", time.Minute, func(ctx context.Context) error {
+		n, err := queue.Sweep(ctx)
+		if n > 0 {
+			runner.Poke()
+		}
+		return err
 	}); err != nil {
 		return err
 	}
@@ -158,7 +194,7 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	mappingSvc := mapping.NewService(mapping.Options{DB: db, Portals: hubspotSvc, Convert: hubspotsync.Convert, Clock: clock})
 
 	e := api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
-		Mappings: mappingSvc, Pretix: pretixSvc})
+		Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -166,6 +202,11 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	sched.Start()
+	workCtx, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	workDone := make(chan struct{})
+	go func() { defer close(workDone); runner.Work(workCtx) }()
+	runner.Poke() // what the last process left due starts at once
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("pretix-hubspot is ready", "url", cfg.BaseURL.String(), "listen", ln.Addr().String(),
@@ -184,8 +225,25 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	if err := srv.Shutdown(shutCtx); err != nil {
 		logger.Warn("HTTP shutdown", "err", err)
 	}
+	// A sync run in progress stops at its next HubSpot call; its jobs keep
+	// their lease and the sweeper returns them when it expires. Nothing is
+	// lost, and running them again is safe: every write is preceded by a
+	// read.
+	stopWork()
 	if err := sched.Shutdown(); err != nil {
 		logger.Warn("scheduler shutdown", "err", err)
 	}
+	select {
+	case <-workDone:
+	case <-shutCtx.Done():
+		logger.Warn("sync worker did not stop in time")
+	}
 	return nil
+}
+
+// newRand returns a randomly seeded source for the retry jitter.
+func newRand() *rand.Rand {
+	var seed [16]byte
+	_, _ = crand.Read(seed[:])
+	return rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))
 }

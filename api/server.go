@@ -16,6 +16,7 @@ import (
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	"pretix-hubspot/datasync"
 	"pretix-hubspot/datasync/mapping"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/pretix"
@@ -35,6 +36,11 @@ type Deps struct {
 	Mappings *mapping.Service
 	// Pretix holds the pretix connections, pulls, stored orders and the webhook receiver.
 	Pretix *pretix.Service
+	// SyncStatus is the sync engine's read side: an order's jobs and results,
+	// the problems lists with counts, the dashboard flag, Retry and Cancel.
+	SyncStatus *datasync.Status
+	// SyncNow queues orders by hand (Sync now, bulk "Sync orders…").
+	SyncNow *datasync.Enqueuer
 }
 
 // New builds the Echo server with every route.
