@@ -113,7 +113,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		ClientOptions: []pretix.Option{pretix.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
 	t.Cleanup(px.Close)
 	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock,
-		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, HubSpot: hs,
+		Auth: auth.NewService(db, clock, config.SessionTTL, auth.WithHashParams(auth.HashParams{Time: 1, Memory: 1024, Threads: 1})), UI: testUI, HubSpot: hs,
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock}),
 		Pretix:   px})
 	srv.Start()

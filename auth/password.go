@@ -13,24 +13,36 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// argon2id parameters (RFC 9106's second recommended set, memory-bounded for
-// small servers).
+// HashParams are argon2id cost parameters; every hash records its own, so
+// they can change without invalidating stored passwords.
+type HashParams struct {
+	Time    uint32
+	Memory  uint32 // KiB
+	Threads uint8
+}
+
+// DefaultHashParams is RFC 9106's second recommended set, memory-bounded for
+// small servers.
+var DefaultHashParams = HashParams{Time: 3, Memory: 64 * 1024, Threads: 2}
+
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
-	saltLen      = 16
+	argonKeyLen = 32
+	saltLen     = 16
 )
 
-// HashPassword returns an encoded argon2id hash of password.
+// HashPassword returns an encoded argon2id hash of password with the default cost.
 func HashPassword(password string) (string, error) {
+	return HashPasswordWith(DefaultHashParams, password)
+}
+
+// HashPasswordWith returns an encoded argon2id hash of password.
+func HashPasswordWith(p HashParams, password string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 

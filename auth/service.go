@@ -33,11 +33,23 @@ type Service struct {
 	// on first use: hashing at start would add ~100 ms to every start-up.
 	dummyOnce sync.Once
 	dummyHash string
+	hash      HashParams
 }
 
+// Option adjusts a Service.
+type Option func(*Service)
+
+// WithHashParams sets the password hashing cost; tests use a cheap one so
+// that signing up in every test does not dominate the suite's run time.
+func WithHashParams(p HashParams) Option { return func(s *Service) { s.hash = p } }
+
 // NewService returns a Service; ttl is the idle lifetime of a session.
-func NewService(db *gorm.DB, clock clockwork.Clock, ttl time.Duration) *Service {
-	return &Service{db: db, clock: clock, ttl: ttl, throttle: NewThrottle(clock)}
+func NewService(db *gorm.DB, clock clockwork.Clock, ttl time.Duration, opts ...Option) *Service {
+	s := &Service{db: db, clock: clock, ttl: ttl, throttle: NewThrottle(clock), hash: DefaultHashParams}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Login is a fresh session: the cookie value and its CSRF token.
@@ -64,7 +76,7 @@ func (s *Service) Setup(ctx context.Context, username, password string) (*Login,
 	if err := validateCredentials(username, password); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := HashPasswordWith(s.hash, password)
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
@@ -127,7 +139,7 @@ func (s *Service) Login(ctx context.Context, username, password, clientKey strin
 	}
 	hash := user.PasswordHash
 	if hash == "" {
-		s.dummyOnce.Do(func() { s.dummyHash, _ = HashPassword("timing-equaliser") })
+		s.dummyOnce.Do(func() { s.dummyHash, _ = HashPasswordWith(s.hash, "timing-equaliser") })
 		hash = s.dummyHash
 	}
 	ok, err := CheckPassword(hash, password)
