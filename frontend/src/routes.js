@@ -4,11 +4,21 @@ import AppSettings from './pages/AppSettings.svelte';
 import EventPlugins from './pages/EventPlugins.svelte';
 import EventHubSpot from './pages/EventHubSpot.svelte';
 import EventMappingEdit from './pages/EventMappingEdit.svelte';
+import OrganizerNew from './pages/OrganizerNew.svelte';
+import Organizer from './pages/Organizer.svelte';
+import EventDashboard from './pages/EventDashboard.svelte';
+import EventOrders from './pages/EventOrders.svelte';
+import Order from './pages/Order.svelte';
 
 /** @type {{path: string, component: any, title: string}[]} */
 export const routes = [
   { path: '/', component: Organizers, title: 'Organizers' },
   { path: '/settings', component: AppSettings, title: 'Settings' },
+  { path: '/organizers/new', component: OrganizerNew, title: 'Add organizer' },
+  { path: '/organizers/:org', component: Organizer, title: 'Organizer' },
+  { path: '/organizers/:org/events/:event', component: EventDashboard, title: 'Dashboard' },
+  { path: '/organizers/:org/events/:event/orders', component: EventOrders, title: 'Orders' },
+  { path: '/organizers/:org/events/:event/orders/:code', component: Order, title: 'Order' },
   { path: '/organizers/:org/events/:event/settings/plugins', component: EventPlugins, title: 'Plugins' },
   { path: '/organizers/:org/events/:event/settings/hubspot', component: EventHubSpot, title: 'HubSpot Integration' },
   { path: '/organizers/:org/events/:event/settings/hubspot/mappings/:id', component: EventMappingEdit, title: 'Edit mapping' },
