@@ -221,20 +221,13 @@ const (
 // EventStatus is everything the event's "HubSpot Integration" page shows
 // about its connection. It never holds a token.
 type EventStatus struct {
-	State         string       `json:"state"` // Event* constant
-	Connection    *Connection  `json:"connection"`
-	AppConfigured bool         `json:"app_configured"` // OAuth client id and secret are set
-	Plugin        *Plugin      `json:"plugin"`
-	OptionalScope []ScopeNeed  `json:"missing_optional_scopes"`
-	RateLimit     *RatePause   `json:"rate_limit,omitempty"` // set while the portal is paused
-	SharedWith    int          `json:"shared_with"`          // other events writing to the same portal
-	Kinds         ConnectKinds `json:"kinds"`
-}
-
-// ConnectKinds says which ways to connect are available.
-type ConnectKinds struct {
-	OAuth  bool `json:"oauth"`
-	Static bool `json:"static"`
+	State         string      `json:"state"` // Event* constant
+	Connection    *Connection `json:"connection"`
+	AppConfigured bool        `json:"app_configured"` // OAuth client id and secret are set
+	Plugin        *Plugin     `json:"plugin"`
+	OptionalScope []ScopeNeed `json:"missing_optional_scopes"`
+	RateLimit     *RatePause  `json:"rate_limit,omitempty"` // set while the portal is paused
+	SharedWith    int         `json:"shared_with"`          // other events writing to the same portal
 }
 
 // ScopeNeed is an optional scope and what it is needed for.
@@ -254,7 +247,7 @@ type RatePause struct {
 // EventStatus reports an event's connection, the portal's rate-limit state
 // and whether "Request access" can work.
 func (s *Service) EventStatus(ctx context.Context, eventID int64) (*EventStatus, error) {
-	st := &EventStatus{State: EventNotConnected, OptionalScope: []ScopeNeed{}, Kinds: ConnectKinds{OAuth: true, Static: true}}
+	st := &EventStatus{State: EventNotConnected, OptionalScope: []ScopeNeed{}}
 	p, err := s.plugin(ctx, eventID)
 	if err != nil {
 		return nil, err
