@@ -194,7 +194,8 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	mappingSvc := mapping.NewService(mapping.Options{DB: db, Portals: hubspotSvc, Convert: hubspotsync.Convert, Clock: clock})
 
 	e := api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
-		Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer})
+		Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
+		SyncBulk: datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock)})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -85,6 +85,27 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	mg.POST("/:id/preview", mapH.preview)
 	mg.POST("/:id/check", mapH.check)
 
+	// Sync screens (issue 6): the order box, the dashboard warning, the
+	// problems pages of an event and an organizer, bulk "Sync orders…".
+	syncH := &syncHandler{db: d.DB, pretix: d.Pretix, status: d.SyncStatus, enq: d.SyncNow}
+	priv.GET("/organizers/:org/events/:event/orders/:code/sync", syncH.orderStatus)
+	priv.POST("/organizers/:org/events/:event/orders/:code/sync", syncH.syncNow)
+	priv.POST("/organizers/:org/events/:event/orders/:code/sync/retry", syncH.retryOrder)
+	priv.POST("/organizers/:org/events/:event/orders/:code/sync/cancel", syncH.cancelOrder)
+	priv.GET("/organizers/:org/events/:event/sync-warning", syncH.warning)
+	probH := &syncProblemsHandler{db: d.DB, status: d.SyncStatus}
+	priv.GET("/organizers/:org/events/:event/sync-problems", probH.eventList)
+	priv.POST("/organizers/:org/events/:event/sync-problems/retry", probH.eventRetry)
+	priv.POST("/organizers/:org/events/:event/sync-problems/cancel", probH.eventCancel)
+	priv.GET("/organizers/:org/sync-problems", probH.organizerList)
+	priv.POST("/organizers/:org/sync-problems/retry", probH.organizerRetry)
+	priv.POST("/organizers/:org/sync-problems/cancel", probH.organizerCancel)
+	bulkH := &syncBulkHandler{db: d.DB, bulk: d.SyncBulk}
+	priv.POST("/organizers/:org/events/:event/sync-bulk", bulkH.start)
+	priv.GET("/organizers/:org/events/:event/sync-bulk/current", bulkH.current)
+	priv.GET("/organizers/:org/events/:event/sync-bulk/:id", bulkH.progress)
+	priv.POST("/organizers/:org/events/:event/sync-bulk/:id/cancel", bulkH.cancel)
+
 	apiG.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	e.RouteNotFound("/*", spaHandler(d.UI))
 }

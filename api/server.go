@@ -41,6 +41,8 @@ type Deps struct {
 	SyncStatus *datasync.Status
 	// SyncNow queues orders by hand (Sync now, bulk "Sync orders…").
 	SyncNow *datasync.Enqueuer
+	// SyncBulk is the orders list's "Sync orders…" action with its progress.
+	SyncBulk *datasync.Bulk
 }
 
 // New builds the Echo server with every route.

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"pretix-hubspot/apperr"
+	"pretix-hubspot/datasync"
+)
+
+// syncBulkHandler serves the orders list's "Sync orders…" action: start a
+// run, follow its progress (also after a reload) and cancel it.
+type syncBulkHandler struct {
+	db   *gorm.DB
+	bulk *datasync.Bulk
+}
+
+// start answers POST …/events/:event/sync-bulk with {order_ids} or
+// {all: true, status, search}; 202 with the run's progress.
+func (h *syncBulkHandler) start(c echo.Context) error {
+	org, ev, err := lookupEvent(c, h.db)
+	if err != nil {
+		return err
+	}
+	var in datasync.BulkInput
+	if err := c.Bind(&in); err != nil {
+		return badJSON()
+	}
+	in.OrganizerID, in.EventID = org.ID, ev.ID
+	p, err := h.bulk.Start(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, envelope{Data: p})
+}
+
+// current answers GET …/events/:event/sync-bulk/current: the running run,
+// or null.
+func (h *syncBulkHandler) current(c echo.Context) error {
+	_, ev, err := lookupEvent(c, h.db)
+	if err != nil {
+		return err
+	}
+	p, err := h.bulk.Current(c.Request().Context(), ev.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: p})
+}
+
+func (h *syncBulkHandler) run(c echo.Context) (int64, int64, error) {
+	_, ev, err := lookupEvent(c, h.db)
+	if err != nil {
+		return 0, 0, err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, 0, apperr.NotFound("sync_bulk_not_found", "This bulk sync does not exist for this event.")
+	}
+	return ev.ID, id, nil
+}
+
+// progress answers GET …/events/:event/sync-bulk/:id.
+func (h *syncBulkHandler) progress(c echo.Context) error {
+	ev, id, err := h.run(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.bulk.Progress(c.Request().Context(), ev, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: p})
+}
+
+// cancel answers POST …/events/:event/sync-bulk/:id/cancel: jobs not yet
+// started are removed.
+func (h *syncBulkHandler) cancel(c echo.Context) error {
+	ev, id, err := h.run(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.bulk.Cancel(c.Request().Context(), ev, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: p})
+}
