@@ -9,6 +9,8 @@ import Organizer from './pages/Organizer.svelte';
 import EventDashboard from './pages/EventDashboard.svelte';
 import EventOrders from './pages/EventOrders.svelte';
 import Order from './pages/Order.svelte';
+import EventSyncProblems from './pages/EventSyncProblems.svelte';
+import OrganizerSyncProblems from './pages/OrganizerSyncProblems.svelte';
 
 /** @type {{path: string, component: any, title: string}[]} */
 export const routes = [
@@ -19,6 +21,8 @@ export const routes = [
   { path: '/organizers/:org/events/:event', component: EventDashboard, title: 'Dashboard' },
   { path: '/organizers/:org/events/:event/orders', component: EventOrders, title: 'Orders' },
   { path: '/organizers/:org/events/:event/orders/:code', component: Order, title: 'Order' },
+  { path: '/organizers/:org/events/:event/sync-problems', component: EventSyncProblems, title: 'Sync problems' },
+  { path: '/organizers/:org/export/sync-problems', component: OrganizerSyncProblems, title: 'Data sync problems' },
   { path: '/organizers/:org/events/:event/settings/plugins', component: EventPlugins, title: 'Plugins' },
   { path: '/organizers/:org/events/:event/settings/hubspot', component: EventHubSpot, title: 'HubSpot Integration' },
   { path: '/organizers/:org/events/:event/settings/hubspot/mappings/:id', component: EventMappingEdit, title: 'Edit mapping' },
