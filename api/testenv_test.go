@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	"pretix-hubspot/datasync"
 	"pretix-hubspot/datasync/mapping"
 	hubspotfake "pretix-hubspot/fakes/hubspot"
 	pretixfake "pretix-hubspot/fakes/pretix"
@@ -58,6 +60,12 @@ type testEnv struct {
 	pretix *pretix.Service
 	pxFake *pretixfake.Server
 	pxURL  string
+	// queue and runner are the sync engine on the fake clock; the runner
+	// does not work in the background: tests call runner.RunOnce. pokes
+	// counts how often the worker was woken (Sync now, Retry).
+	queue  *datasync.Queue
+	runner *datasync.Runner
+	pokes  *atomic.Int32
 }
 
 const (
@@ -112,15 +120,23 @@ func newTestEnv(t *testing.T) *testEnv {
 	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger, RateLimit: -1, PasswordCost: bcrypt.MinCost,
 		ClientOptions: []pretix.Option{pretix.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
 	t.Cleanup(px.Close)
+	queue := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(3, 4)))
+	providers := []datasync.Provider{hubspotsync.New(hubspotsync.Options{DB: db, Portals: hs, Clock: clock, Logger: logger})}
+	runner := datasync.NewRunner(db, queue, clock, logger, providers, datasync.RunnerOptions{Owner: "api-test"})
+	pokes := &atomic.Int32{}
+	poke := func() { pokes.Add(1) }
+	enq := datasync.NewEnqueuer(db, queue, poke, logger)
 	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock,
 		Auth: auth.NewService(db, clock, config.SessionTTL, auth.WithHashParams(auth.HashParams{Time: 1, Memory: 1024, Threads: 1})), UI: testUI, HubSpot: hs,
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock}),
-		Pretix:   px})
+		Pretix:   px, SyncStatus: datasync.NewStatus(db, queue, clock, providers, poke), SyncNow: enq,
+		SyncBulk: datasync.NewBulk(db, enq, px, clock)})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	return &testEnv{t: t, srv: srv, client: &http.Client{Jar: jar}, clock: clock, db: db,
-		hubspot: hs, hsFake: hsFake, hsURL: hsSrv.URL, pretix: px, pxFake: pxFake, pxURL: pxSrv.URL}
+		hubspot: hs, hsFake: hsFake, hsURL: hsSrv.URL, pretix: px, pxFake: pxFake, pxURL: pxSrv.URL,
+		queue: queue, runner: runner, pokes: pokes}
 }
 
 type response struct {
