@@ -113,6 +113,15 @@ export const orderStatuses = [
   { id: 'c', label: 'Canceled', badge: 'badge-danger' },
 ];
 
+/**
+ * An order's state label (the API's status_label, e.g. "approval pending")
+ * as a badge text.
+ * @param {string} label
+ */
+export function statusText(label) {
+  return label ? label[0].toUpperCase() + label.slice(1) : '';
+}
+
 /** @param {string} status */
 export function statusBadge(status) {
   return orderStatuses.find((s) => s.id === status)?.badge || '';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { formatDateTime, formatDate, formatDateRange, formatMoney, localized, relativeTime, statusBadge } from './format.js';
+import { formatDateTime, formatDate, formatDateRange, formatMoney, localized, relativeTime, statusBadge, statusText } from './format.js';
 
 describe('format', () => {
   it('shows times in the event time zone', () => {
@@ -44,5 +44,6 @@ describe('format', () => {
     expect(statusBadge('p')).toBe('badge-success');
     expect(statusBadge('c')).toBe('badge-danger');
     expect(statusBadge('?')).toBe('');
+    expect(statusText('approval pending')).toBe('Approval pending');
   });
 });
