@@ -104,22 +104,65 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 // serve wires the application and runs it until ctx is cancelled.
 func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
-	started := time.Now()
-	logger := newLogger(cfg, logw)
-	clock := clockwork.NewRealClock()
-
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
-	}
-	box, err := secret.LoadOrCreate(cfg.DataDir, cfg.SecretKey)
-	if err != nil {
-		return fmt.Errorf("encryption key: %w", err)
-	}
-	db, err := models.Open(cfg.DatabasePath())
+	a, err := newApp(cfg, newLogger(cfg, logw), clockwork.NewRealClock())
 	if err != nil {
 		return err
 	}
-	defer models.Close(db)
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another instance running? choose another port with --addr)", cfg.Addr, err)
+	}
+	return a.run(ctx, ln)
+}
+
+// app is the wired application: services, scheduler jobs, the sync worker
+// and the HTTP handler. serve and the demo build it with newApp, so the demo
+// runs exactly what users run.
+type app struct {
+	cfg     *config.Config
+	logger  *slog.Logger
+	clock   clockwork.Clock
+	started time.Time
+	auth    *auth.Service
+	pretix  *pretix.Service
+	hubspot *hubspot.Service
+	sched   *scheduler.Scheduler
+	runner  *datasync.Runner
+	handler http.Handler
+	closers []func()
+}
+
+// Close releases what newApp opened, newest first.
+func (a *app) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// newApp wires config → database → services → scheduler jobs → HTTP
+// handler; run starts them.
+func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *app, err error) {
+	a := &app{cfg: cfg, logger: logger, clock: clock, started: time.Now()}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+	box, err := secret.LoadOrCreate(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	db, err := models.Open(cfg.DatabasePath())
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() { models.Close(db) })
 
 	authSvc := auth.NewService(db, clock, config.SessionTTL)
 	hubspotSvc := hubspot.NewService(hubspot.Options{
@@ -131,13 +174,13 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 
 	sched, err := scheduler.New(clock, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := sched.Every("sessions.cleanup", time.Hour, func(ctx context.Context) error {
 		_, err := authSvc.DeleteExpired(ctx)
 		return err
 	}); err != nil {
-		return err
+		return nil, err
 	}
 
 	// Idle portals get their access token renewed too, so a long-unused
@@ -145,7 +188,7 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	if err := sched.Every("hubspot.refresh_tokens", 5*time.Minute, func(ctx context.Context) error {
 		return hubspotSvc.RefreshExpiring(ctx, 10*time.Minute)
 	}); err != nil {
-		return err
+		return nil, err
 	}
 
 	// The sync engine: a durable queue, the HubSpot provider and a worker
@@ -170,7 +213,7 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	// New and changed orders (pulled, or named by a webhook) go through the
 	// enqueue rules, which poke the worker.
 	pretixSvc := pretix.NewService(pretix.Config{DB: db, Box: box, Clock: clock, Listener: syncEnqueuer, Log: logger})
-	defer pretixSvc.Close()
+	a.closers = append(a.closers, pretixSvc.Close)
 	// The loop: pull every organizer's changed orders, then sync what is
 	// due. Scheduler jobs never overlap themselves, and the runner's lock
 	// keeps the loop's run and the worker's apart.
@@ -181,7 +224,7 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		}
 		return runner.RunOnce(ctx)
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	if err := sched.Every("sync.sweep", time.Minute, func(ctx context.Context) error {
 		n, err := queue.Sweep(ctx)
@@ -190,20 +233,24 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		}
 		return err
 	}); err != nil {
-		return err
+		return nil, err
 	}
 
 	mappingSvc := mapping.NewService(mapping.Options{DB: db, Portals: hubspotSvc, Convert: hubspotsync.Convert, Clock: clock})
 
-	e := api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
+	a.handler = api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
 		Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
 		SyncBulk: datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock)})
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another instance running? choose another port with --addr)", cfg.Addr, err)
-	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	a.auth, a.pretix, a.hubspot, a.sched, a.runner = authSvc, pretixSvc, hubspotSvc, sched, runner
+	return a, nil
+}
+
+// run serves HTTP on ln, starts the scheduler and the sync worker, and
+// shuts them down when ctx ends.
+func (a *app) run(ctx context.Context, ln net.Listener) error {
+	cfg, logger, sched, runner, started := a.cfg, a.logger, a.sched, a.runner, a.started
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	sched.Start()
 	workCtx, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
