@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"gorm.io/gorm"
 
 	"pretix-hubspot/api"
 	"pretix-hubspot/auth"
@@ -43,6 +44,7 @@ const usage = `pretix-hubspot exports pretix orders and attendees into HubSpot C
 Usage:
   pretix-hubspot [serve] [flags]   start the web UI and the sync loop (default)
   pretix-hubspot fakes [flags]     run only the pretix and HubSpot emulators (for trying and testing)
+  pretix-hubspot demo [flags]      the app with in-process pretix and HubSpot emulators, ready to try
   pretix-hubspot version           print the version
   pretix-hubspot help              show this help
 
@@ -80,6 +82,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return runFakes(ctx, args, stdout, stderr)
+	case "demo":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runDemo(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return 0
@@ -124,6 +130,7 @@ type app struct {
 	logger  *slog.Logger
 	clock   clockwork.Clock
 	started time.Time
+	db      *gorm.DB
 	auth    *auth.Service
 	pretix  *pretix.Service
 	hubspot *hubspot.Service
@@ -242,7 +249,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
 		SyncBulk: datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock)})
 
-	a.auth, a.pretix, a.hubspot, a.sched, a.runner = authSvc, pretixSvc, hubspotSvc, sched, runner
+	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner = db, authSvc, pretixSvc, hubspotSvc, sched, runner
 	return a, nil
 }
 
