@@ -285,12 +285,12 @@ func cleanRows(res *fields.Resolver, in []RowInput) []RowInput {
 // checkAssociations keeps the associations to earlier mappings, refusing
 // others.
 func checkAssociations(all []*stored, self *stored, ids []int64, errs map[string]string) []int64 {
-	earlier := map[int64]bool{}
+	earlier := map[int64]*stored{}
 	for _, st := range all {
 		if st == self {
 			break
 		}
-		earlier[st.om.ID] = true
+		earlier[st.om.ID] = st
 	}
 	seen := map[int64]bool{}
 	out := []int64{}
@@ -299,13 +299,25 @@ func checkAssociations(all []*stored, self *stored, ids []int64, errs map[string
 			continue
 		}
 		seen[id] = true
-		if !earlier[id] {
+		other := earlier[id]
+		switch {
+		case other == nil:
 			errs["associate_with"] = "A mapping can only be associated with mappings above it; reload the page and choose again."
+			continue
+		case other.om.TargetType == self.om.TargetType:
+			errs["associate_with"] = sameTypeAssociation(hubspot.ObjectType(self.om.TargetType))
 			continue
 		}
 		out = append(out, id)
 	}
 	return out
+}
+
+// sameTypeAssociation explains why two mappings of one HubSpot object type
+// cannot be associated: HubSpot has no default association between records
+// of the same type.
+func sameTypeAssociation(ot hubspot.ObjectType) string {
+	return fmt.Sprintf("HubSpot has no default association between two %s; associate with mappings of other object types.", strings.ToLower(targetLabel(ot)))
 }
 
 // Update saves the whole table of a mapping (row 0 the identifier), its

@@ -184,6 +184,7 @@ func TestValidationRules(t *testing.T) {
 	deal := h.mustCreate(h.event, "Order", "deals")
 	company := h.mustCreate(h.event, "Order", "companies")
 	otherDeal := h.mustCreate(h.other, "Order", "deals")
+	attendee := h.mustCreate(h.event, "OrderPosition", "contacts")
 
 	cases := []struct {
 		name    string
@@ -225,6 +226,8 @@ func TestValidationRules(t *testing.T) {
 			CodeIdentifierNotUnique, UniquePropertyKey, "pretix_company"},
 		{"association to a later mapping", h.event, deal.ID, "Order", rows("order_code>hs_object_id"), []int64{company.ID},
 			CodeMappingInvalid, "associate_with", "mappings above it"},
+		{"association between two contact mappings", h.event, attendee.ID, "OrderPosition", rows("attendee_email>email"), []int64{contact.ID},
+			CodeMappingInvalid, "associate_with", "no default association between two contacts"},
 		{"identifier row missing", h.event, contact.ID, "Order", nil, nil, CodeMappingInvalid, "rows", "identifier row"},
 		{"source type", h.event, contact.ID, "Invoice", rows("email>email"), nil, "source_type_invalid", "source_type", "Order"},
 	}
@@ -584,6 +587,11 @@ func TestExportImportCopy(t *testing.T) {
 	bad.Mappings = []ExportedObject{{SourceType: "Order", TargetType: "contacts", Rows: rows("email>email"), AssociateWith: []int{0}}}
 	if _, err := h.svc.Import(h.ctx, h.other, &bad, true); appErr(t, err).Fields["mappings.0.associate_with"] == "" {
 		t.Errorf("self association: %v", err)
+	}
+	bad.Mappings = append(bad.Mappings[:1:1], ExportedObject{SourceType: "OrderPosition", TargetType: "contacts", Rows: rows("attendee_email>email"), AssociateWith: []int{0}})
+	bad.Mappings[0].AssociateWith = []int{}
+	if _, err := h.svc.Import(h.ctx, h.other, &bad, true); !strings.Contains(appErr(t, err).Fields["mappings.1.associate_with"], "two contacts") {
+		t.Errorf("contact with contact: %v", err)
 	}
 }
 

@@ -145,6 +145,11 @@ func (s *Service) Import(ctx context.Context, eventID int64, doc *Export, replac
 				reasons = append(reasons, name+": an association points to a later mapping")
 				continue
 			}
+			if plan[j].tgt == tgt {
+				errs[prefix+"associate_with"] = sameTypeAssociation(tgt)
+				reasons = append(reasons, name+": "+sameTypeAssociation(tgt))
+				continue
+			}
 			assoc = append(assoc, j)
 		}
 		plan[i] = planned{src: src, tgt: tgt, rows: rows, assoc: assoc}
