@@ -207,12 +207,13 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	syncProviders := []datasync.Provider{hubspotsync.New(hubspotsync.Options{
 		DB: db, Portals: hubspotSvc, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})}
 	host, _ := os.Hostname()
-	// Rounds of the runner's default 500 orders: about 20 HubSpot calls
-	// (2 s at the rate limit), and the pause while a round is recorded
-	// stays short enough for the rate-limit bucket to absorb, so a backlog
-	// drains at over 90 % of HubSpot's limit (see hubspotsync's benchmark).
+	// Rounds of 250 orders cost about 12 HubSpot calls (over a second at
+	// the rate limit) and the pause while the runner records a round stays
+	// well under the second of calls the rate-limit bucket saves up, so a
+	// backlog drains at about 90 % of HubSpot's limit even on a busy
+	// machine (see hubspotsync's BenchmarkSyncBacklog).
 	runner := datasync.NewRunner(db, queue, clock, logger, syncProviders, datasync.RunnerOptions{
-		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()),
+		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), BatchSize: 250,
 	})
 	syncEnqueuer := datasync.NewEnqueuer(db, queue, runner.Poke, logger)
 	syncStatus := datasync.NewStatus(db, queue, clock, syncProviders, runner.Poke)
