@@ -20,8 +20,14 @@ type webhooksHandler struct {
 func (h *webhooksHandler) pretix(c echo.Context) error {
 	res, err := h.svc.Webhooks().Handle(c.Request().Context(), pretix.WebhookRequestFrom(c.Param("secret"), c.Request()))
 	if err != nil {
-		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.KindUnauthorized {
+		ae, ok := apperr.As(err)
+		if ok && ae.Kind == apperr.KindUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Basic realm="pretix webhook"`)
+		}
+		if ok && ae.Kind == apperr.KindNotFound {
+			// 410 makes pretix switch this webhook off instead of retrying
+			// for days: the address belongs to no connection (any more).
+			return c.JSON(http.StatusGone, errorBody{Error: errorDetail{Code: ae.Code, Message: ae.Message}})
 		}
 		return err
 	}

@@ -96,9 +96,12 @@ func (h *WebhookHandler) Handle(ctx context.Context, req WebhookRequest) (Webhoo
 	nid, _ := p.NotificationID.Int64()
 	res := WebhookResult{NotificationID: nid}
 	if p.Organizer != org.Slug {
-		return res, apperr.Invalid("pretix_webhook_wrong_organizer",
-			"This notification is for organizer \u201c"+p.Organizer+"\u201d, but this webhook address belongs to \u201c"+org.Slug+
-				"\u201d. Configure each organizer's webhook with its own address.")
+		// Acknowledged but ignored: an error answer would only make pretix
+		// retry the same notification for days.
+		h.s.log.Warn("pretix webhook for another organizer ignored; configure each organizer's webhook with its own address",
+			"address_of", org.Slug, "notification_for", p.Organizer, "notification_id", nid)
+		res.Status, res.Reason = WebhookIgnored, "this webhook address belongs to organizer \u201c"+org.Slug+"\u201d, not \u201c"+p.Organizer+"\u201d"
+		return res, nil
 	}
 	fresh, err := h.remember(ctx, org.ID, nid)
 	if err != nil {
