@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,6 +95,12 @@ func workerMain() int {
 	prov := New(Options{DB: db, Portals: hs, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})
 	runner := datasync.NewRunner(db, q, clock, logger, []datasync.Provider{prov},
 		datasync.RunnerOptions{Owner: "worker-" + strconv.Itoa(os.Getpid()), BatchSize: cfg.BatchSize, Lease: cfg.Lease})
+	if path := os.Getenv("HUBSPOTSYNC_WORKER_CPUPROFILE"); path != "" {
+		// For looking into the benchmark: where a drain spends its time.
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Deadline)
 	defer cancel()
 	var before int64
