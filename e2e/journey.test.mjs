@@ -148,7 +148,10 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
     assert.match(await contact.getAttribute('href'), /\/record\/0-1\/\d+$/);
     assert.equal(await deal.getAttribute('target'), '_blank');
     await box.getByRole('button', { name: 'Sync now' }).waitFor();
-    await page.getByText('Data transferred to HubSpot').first().waitFor(); // the history reloaded
+    // The history reloaded: the transfer with links to the records.
+    const history = page.getByRole('region', { name: 'Order history' });
+    await history.getByText('Data transferred to HubSpot').waitFor();
+    await history.getByRole('link', { name: `Deal: ${earlier.code}` }).waitFor();
 
     // Break the deal mapping: a text field into HubSpot's number property.
     await editDealMapping(page);
