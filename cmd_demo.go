@@ -131,9 +131,14 @@ func startDemo(ctx context.Context, o demoOptions, getenv func(string) string, l
 	// The app's usual configuration (environment included), pointed at the
 	// emulators: HubSpot's API and consent pages, and the emulator's app
 	// credentials so Request access works out of the box.
-	cfg, err := config.Load([]string{"--addr", d.ln.Addr().String(), "--data-dir", dir,
+	args := []string{"--addr", d.ln.Addr().String(), "--data-dir", dir,
 		"--hubspot-api-base", d.world.HubSpotURL, "--hubspot-app-base", d.world.HubSpotURL,
-		"--hubspot-client-id", world.HubSpotClientID, "--hubspot-client-secret", world.HubSpotClientSecret}, getenv, logw)
+		"--hubspot-client-id", world.HubSpotClientID, "--hubspot-client-secret", world.HubSpotClientSecret}
+	// Request logs of the UI's polling would bury the banner with the login.
+	if getenv(config.EnvName("log-level")) == "" {
+		args = append(args, "--log-level", "warn")
+	}
+	cfg, err := config.Load(args, getenv, logw)
 	if err != nil {
 		return nil, err
 	}
