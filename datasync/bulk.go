@@ -259,15 +259,17 @@ func (b *Bulk) progress(ctx context.Context, run *models.SyncBulkRun) (*BulkProg
 		RowCount, Canceled, Pending, Retrying, Failed int
 		Enabled                                       bool
 	}
+	// One index lookup per order: its jobs' most telling state, 3 queued
+	// after an error (retrying), 2 queued or running, 1 failed, NULL none.
 	err := b.db.WithContext(ctx).Raw(`SELECT COUNT(*) AS row_count,
-			COALESCE(SUM(ro.canceled), 0) AS canceled,
-			COALESCE(SUM(NOT ro.canceled AND EXISTS (SELECT 1 FROM sync_jobs j WHERE j.order_id = ro.order_id AND j.state <> 'failed')), 0) AS pending,
-			COALESCE(SUM(NOT ro.canceled AND EXISTS (SELECT 1 FROM sync_jobs j WHERE j.order_id = ro.order_id AND j.state <> 'failed'
-				AND j.attempts > 0 AND j.last_error <> '')), 0) AS retrying,
-			COALESCE(SUM(NOT ro.canceled AND NOT EXISTS (SELECT 1 FROM sync_jobs j WHERE j.order_id = ro.order_id AND j.state <> 'failed')
-				AND EXISTS (SELECT 1 FROM sync_jobs j WHERE j.order_id = ro.order_id AND j.state = 'failed')), 0) AS failed,
+			COALESCE(SUM(canceled), 0) AS canceled,
+			COALESCE(SUM(NOT canceled AND st >= 2), 0) AS pending,
+			COALESCE(SUM(NOT canceled AND st = 3), 0) AS retrying,
+			COALESCE(SUM(NOT canceled AND st = 1), 0) AS failed,
 			EXISTS (SELECT 1 FROM event_providers ep WHERE ep.event_id = ? AND ep.enabled) AS enabled
-		FROM sync_bulk_run_orders ro WHERE ro.run_id = ?`, run.EventID, run.ID).Scan(&c).Error
+		FROM (SELECT ro.canceled, (SELECT MAX(CASE WHEN j.state = 'failed' THEN 1 WHEN j.attempts > 0 AND j.last_error <> '' THEN 3 ELSE 2 END)
+				FROM sync_jobs j WHERE j.order_id = ro.order_id) AS st
+			FROM sync_bulk_run_orders ro WHERE ro.run_id = ?)`, run.EventID, run.ID).Scan(&c).Error
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
