@@ -1,0 +1,123 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"pretix-hubspot/auth"
+	"pretix-hubspot/config"
+	"pretix-hubspot/datasync"
+	"pretix-hubspot/models"
+	"pretix-hubspot/pretix"
+	"pretix-hubspot/secret"
+)
+
+// BenchmarkSyncProblemsAPI100k measures the sync screens' reads as the
+// browser makes them — HTTP, session, lookup, JSON — with 100,000 stored
+// orders that all have a job (a backlog) of which 5,000 are problems: the
+// event's problems page (first page, a mode filter, a deep page), the
+// organizer's page, the dashboard flag and an order box. It prints the 95th
+// percentile over all requests (DESIGN §10: ≤ 50 ms).
+func BenchmarkSyncProblemsAPI100k(b *testing.B) {
+	db, err := models.Open(filepath.Join(b.TempDir(), "db.sqlite"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer models.Close(db)
+	box, err := secret.NewBox(make([]byte, 32))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchSeedOrders(b, db, 100_000)
+	exec := func(q string) {
+		if err := db.Exec(q).Error; err != nil {
+			b.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO event_providers (event_id, provider, enabled, activated_at, created_at, updated_at)
+		SELECT id, 'hubspot', 1, created_at, created_at, created_at FROM pretix_events`)
+	// Every 50th order failed for good (two causes), every 100th is retried.
+	exec(`INSERT INTO sync_jobs (order_id, event_id, provider, triggered_by, triggered_at, not_before, attempts, state, failure_mode, last_error, updated_at)
+		SELECT id, event_id, 'hubspot', 'new_order', datetime, datetime,
+			CASE WHEN id % 50 IN (0, 1) THEN 1 WHEN id % 100 = 2 THEN 2 ELSE 0 END,
+			CASE WHEN id % 50 IN (0, 1) THEN 'failed' ELSE 'pending' END,
+			CASE id % 50 WHEN 0 THEN 'permanent' WHEN 1 THEN 'config' ELSE '' END,
+			CASE WHEN id % 50 = 0 THEN 'Email address is invalid' WHEN id % 50 = 1 THEN 'Value map: option missing'
+				WHEN id % 100 = 2 THEN 'Bad Gateway' ELSE '' END,
+			datetime FROM pretix_orders`)
+	exec("ANALYZE")
+
+	clock := clockwork.NewRealClock()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger})
+	defer px.Close()
+	q := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(1, 2)))
+	srv := httptest.NewUnstartedServer(nil)
+	cfg, err := config.Load([]string{"--addr", srv.Listener.Addr().String()}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL),
+		UI: testUI, Pretix: px, SyncStatus: datasync.NewStatus(db, q, clock, nil, nil)})
+	srv.Start()
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	benchSignUp(b, client, srv.URL)
+
+	var code string
+	if err := db.Raw(`SELECT code FROM pretix_orders WHERE id = 5000`).Scan(&code).Error; err != nil {
+		b.Fatal(err)
+	}
+	ev := srv.URL + "/api/organizers/benchorg/events/conf"
+	paths := []string{ev + "/sync-problems", ev + "/sync-problems?mode=permanent", ev + "/sync-problems?page=40",
+		srv.URL + "/api/organizers/benchorg/sync-problems", ev + "/sync-warning", ev + "/orders/" + code + "/sync"}
+	get := func(p string) time.Duration {
+		start := time.Now()
+		res, err := client.Get(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		d := time.Since(start)
+		if res.StatusCode != 200 || !bytes.Contains(body, []byte(`"data":`)) {
+			b.Fatalf("%s: %d %s", p, res.StatusCode, body)
+		}
+		return d
+	}
+	for _, p := range paths { // warm SQLite's page cache, as a running server's would be
+		get(p)
+	}
+	var times []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for round := 0; round < 10; round++ {
+			for _, p := range paths {
+				times = append(times, get(p))
+			}
+		}
+	}
+	b.StopTimer()
+	if testing.Verbose() {
+		for _, p := range paths {
+			fmt.Printf("%-80s %v\n", p[len(srv.URL):], get(p))
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	p95 := times[len(times)*95/100]
+	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
+	fmt.Printf("BENCH api_sync_problems_p95_ms %.1f ms\n", float64(p95.Microseconds())/1000)
+}
