@@ -355,3 +355,60 @@ func (s *Status) Cancel(ctx context.Context, jobIDs []int64) (int64, error) {
 	}
 	return n, nil
 }
+
+// QueueCounts is an event's jobs by state, e.g. for the progress bar of a
+// bulk sync.
+type QueueCounts struct {
+	Pending  int `json:"pending"` // due or waiting
+	InFlight int `json:"in_flight"`
+	Failed   int `json:"failed"`
+}
+
+// Counts counts an event's jobs of a provider ("" for all) and trigger (""
+// for all, TriggerBulk for the bulk action's).
+func (s *Status) Counts(ctx context.Context, eventID int64, provider, trigger string) (*QueueCounts, error) {
+	db := s.db.WithContext(ctx).Model(&models.SyncJob{}).Where("event_id = ?", eventID)
+	if provider != "" {
+		db = db.Where("provider = ?", provider)
+	}
+	if trigger != "" {
+		db = db.Where("triggered_by = ?", trigger)
+	}
+	var rows []struct {
+		State string
+		N     int
+	}
+	if err := db.Select("state, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	out := &QueueCounts{}
+	for _, r := range rows {
+		switch r.State {
+		case models.JobPending:
+			out.Pending = r.N
+		case models.JobInFlight:
+			out.InFlight = r.N
+		case models.JobFailed:
+			out.Failed = r.N
+		}
+	}
+	return out, nil
+}
+
+// CancelPending removes an event's jobs that are not running (failed ones
+// stay, they are problems to look at), e.g. "Cancel" on a bulk sync's
+// progress bar with TriggerBulk; it returns how many it removed.
+func (s *Status) CancelPending(ctx context.Context, eventID int64, provider, trigger string) (int64, error) {
+	db := s.db.WithContext(ctx).Where("event_id = ? AND state = ?", eventID, models.JobPending)
+	if provider != "" {
+		db = db.Where("provider = ?", provider)
+	}
+	if trigger != "" {
+		db = db.Where("triggered_by = ?", trigger)
+	}
+	res := db.Delete(&models.SyncJob{})
+	if res.Error != nil {
+		return 0, apperr.Internal(res.Error)
+	}
+	return res.RowsAffected, nil
+}

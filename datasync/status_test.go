@@ -121,3 +121,27 @@ func TestStatusOrderAndProblems(t *testing.T) {
 		t.Fatal("empty retry accepted")
 	}
 }
+
+func TestStatusCountsAndCancelPending(t *testing.T) {
+	f := newFixture(t, 5)
+	ctx := context.Background()
+	st := NewStatus(f.db, f.q, f.clock, nil, nil)
+	must(t, f.q.Enqueue(ctx, 1, []int64{1, 2, 3, 4}, "test", TriggerBulk, time.Time{}))
+	must(t, f.q.Enqueue(ctx, 1, []int64{5}, "test", TriggerNewOrder, time.Time{}))
+	jobs, err := f.q.Claim(ctx, "test", "w", 1, time.Minute)
+	must(t, err)
+	must(t, f.db.Model(&models.SyncJob{}).Where("order_id = 4").Updates(map[string]any{"state": "failed", "failure_mode": "config"}).Error)
+	c, err := st.Counts(ctx, 1, "test", TriggerBulk)
+	must(t, err)
+	if *c != (QueueCounts{Pending: 2, InFlight: 1, Failed: 1}) || jobs[0].OrderID != 1 {
+		t.Fatalf("bulk counts %+v (claimed %d)", c, jobs[0].OrderID)
+	}
+	if c, _ := st.Counts(ctx, 1, "", ""); c.Pending != 3 {
+		t.Fatalf("all counts %+v", c)
+	}
+	n, err := st.CancelPending(ctx, 1, "test", TriggerBulk)
+	must(t, err)
+	if n != 2 || f.job(t, 1) == nil || f.job(t, 4) == nil || f.job(t, 5) == nil || f.job(t, 2) != nil {
+		t.Fatalf("canceled %d; running, failed and other triggers must stay", n)
+	}
+}
