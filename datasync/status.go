@@ -344,16 +344,18 @@ func (s *Status) Retry(ctx context.Context, jobIDs []int64) (int64, error) {
 	return n, nil
 }
 
-// Cancel removes the jobs; it returns how many it removed.
+// Cancel removes the jobs that are not running; it returns how many it
+// removed. A running job is kept (pretix's "The sync job is already in
+// progress."): removing it would drop the record of what it writes.
 func (s *Status) Cancel(ctx context.Context, jobIDs []int64) (int64, error) {
 	if len(jobIDs) == 0 {
 		return 0, apperr.Invalid("sync_no_jobs", "Select at least one sync job.")
 	}
-	n, err := s.q.Cancel(ctx, jobIDs)
-	if err != nil {
-		return 0, apperr.Internal(err)
+	res := s.db.WithContext(ctx).Where("id IN ? AND state <> ?", jobIDs, models.JobInFlight).Delete(&models.SyncJob{})
+	if res.Error != nil {
+		return 0, apperr.Internal(res.Error)
 	}
-	return n, nil
+	return res.RowsAffected, nil
 }
 
 // QueueCounts is an event's jobs by state, e.g. for the progress bar of a

@@ -107,10 +107,12 @@ func TestStatusOrderAndProblems(t *testing.T) {
 	if j := f.job(t, 1); j.State != models.JobPending || j.Attempts != 0 || j.FailureMode != "" || j.TriggeredBy != TriggerRetry {
 		t.Fatalf("retried job %+v", j)
 	}
-	n, err = st.Cancel(ctx, ids[2:])
+	claimed, err := f.q.Claim(ctx, "test", "w", 10, time.Minute) // orders 1, 2 (retried) and 5
 	must(t, err)
-	if n != 2 {
-		t.Fatalf("canceled %d", n)
+	n, err = st.Cancel(ctx, append(ids[2:], claimed[0].ID))
+	must(t, err)
+	if n != 2 || f.job(t, claimed[0].OrderID) == nil {
+		t.Fatalf("canceled %d; the running job must stay", n)
 	}
 	has, err = st.HasProblems(ctx, 1)
 	must(t, err)
