@@ -36,7 +36,7 @@ type benchWorld struct {
 	orgID int64
 }
 
-func newBenchWorld(b *testing.B, orders int, listener pretix.OrderListener, pretixOpts pretixfake.Options) *benchWorld {
+func newBenchWorld(b testing.TB, orders int, listener pretix.OrderListener, pretixOpts pretixfake.Options) *benchWorld {
 	b.Helper()
 	h := newHarness(b, harnessOpts{realTime: true})
 	w := &benchWorld{harness: h}
@@ -196,30 +196,20 @@ func BenchmarkSyncBacklog(b *testing.B) {
 func BenchmarkWebhookToHubSpot(b *testing.B) {
 	const samples = 30
 	for i := 0; i < b.N; i++ {
-		var enq *datasync.Enqueuer
-		listener := pretix.ListenerFunc(func(ctx context.Context, cs []pretix.OrderChange) { enq.OrdersChanged(ctx, cs) })
+		// The first pull happens before the engine exists: nothing to queue yet.
+		var enqueuer atomic.Pointer[datasync.Enqueuer]
+		listener := pretix.ListenerFunc(func(ctx context.Context, cs []pretix.OrderChange) {
+			if e := enqueuer.Load(); e != nil {
+				e.OrdersChanged(ctx, cs)
+			}
+		})
 		w := newBenchWorld(b, 0, listener, pretixfake.Options{WebhookRetrySchedule: []time.Duration{time.Second, 5 * time.Second}})
 		h := w.harness
-		enq = datasync.NewEnqueuer(h.db, h.q, h.runner.Poke, quiet)
+		enqueuer.Store(datasync.NewEnqueuer(h.db, h.q, h.runner.Poke, quiet))
 		h.connect(hubA)
 		h.standardSet()
 
-		mux := http.NewServeMux()
-		mux.HandleFunc("POST "+pretix.WebhookPathPrefix+"{secret}", func(rw http.ResponseWriter, r *http.Request) {
-			if _, err := w.psvc.Webhooks().Handle(r.Context(), pretix.WebhookRequestFrom(r.PathValue("secret"), r)); err != nil {
-				http.Error(rw, err.Error(), http.StatusBadRequest)
-				return
-			}
-			rw.WriteHeader(http.StatusOK)
-		})
-		app := httptest.NewServer(mux)
-		b.Cleanup(app.Close)
-		org, err := w.psvc.Get(h.ctx, w.orgID)
-		h.must(err)
-		_, err = w.pfake.AddWebhook(benchOrg, pretixfake.Webhook{TargetURL: app.URL + org.WebhookPath, AllEvents: true,
-			ActionTypes: []string{"pretix.event.order.placed"}})
-		h.must(err)
-
+		w.webhook()
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); h.runner.Work(ctx) }()
@@ -257,6 +247,26 @@ func BenchmarkWebhookToHubSpot(b *testing.B) {
 		b.ReportMetric(float64(p95.Milliseconds()), "p95-ms")
 		fmt.Printf("BENCH webhook_to_hubspot_p95_ms %d ms\n", p95.Milliseconds())
 	}
+}
+
+// webhook serves our webhook receiver and registers it in the pretix
+// emulator for placed orders.
+func (w *benchWorld) webhook() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+pretix.WebhookPathPrefix+"{secret}", func(rw http.ResponseWriter, r *http.Request) {
+		if _, err := w.psvc.Webhooks().Handle(r.Context(), pretix.WebhookRequestFrom(r.PathValue("secret"), r)); err != nil {
+			http.Error(rw, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rw.WriteHeader(http.StatusOK)
+	})
+	app := httptest.NewServer(mux)
+	w.t.Cleanup(app.Close)
+	org, err := w.psvc.Get(w.ctx, w.orgID)
+	w.must(err)
+	_, err = w.pfake.AddWebhook(benchOrg, pretixfake.Webhook{TargetURL: app.URL + org.WebhookPath, AllEvents: true,
+		ActionTypes: []string{"pretix.event.order.placed"}})
+	w.must(err)
 }
 
 // waitIdle waits until the queue is empty.

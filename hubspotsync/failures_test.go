@@ -2,7 +2,9 @@ package hubspotsync
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	mrand "math/rand"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -11,8 +13,10 @@ import (
 
 	"pretix-hubspot/datasync"
 	hubspotfake "pretix-hubspot/fakes/hubspot"
+	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretix"
 )
 
 func simpleOrders(h *harness, emails ...string) []string {
@@ -331,5 +335,67 @@ func TestAssociations(t *testing.T) {
 	if n := h.requests("POST /crm/associations/{version}/contacts/deals/batch/associate/default") +
 		h.requests("POST /crm/associations/{version}/deals/contacts/batch/associate/default"); n != 1 {
 		t.Errorf("%d association calls, want 1", n)
+	}
+}
+
+// An order placed in pretix reaches HubSpot on its own: webhook → fetch →
+// ingest → enqueue rules → poke → worker → HubSpot, with its result and
+// history entry stored; an order placed before the integration was
+// activated is not queued.
+func TestWebhookOrderIsSyncedWithinSeconds(t *testing.T) {
+	// The first pull happens before the engine exists: nothing to queue yet.
+	var enqueuer atomic.Pointer[datasync.Enqueuer]
+	listener := pretix.ListenerFunc(func(ctx context.Context, cs []pretix.OrderChange) {
+		if e := enqueuer.Load(); e != nil {
+			e.OrdersChanged(ctx, cs)
+		}
+	})
+	w := newBenchWorld(t, 3, listener, pretixfake.Options{WebhookRetrySchedule: []time.Duration{time.Second}})
+	h := w.harness
+	enqueuer.Store(datasync.NewEnqueuer(h.db, h.q, h.runner.Poke, quiet))
+	h.connect(hubA)
+	h.standardSet()
+	w.webhook()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.runner.Work(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	rnd := mrand.New(mrand.NewSource(3))
+	var o pretixfake.Order
+	for o.Code == "" || o.Testmode {
+		var err error
+		o, err = w.pfake.PlaceRandomOrder(benchOrg, "conf", rnd)
+		h.must(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := h.fake.FindRecord(hubA, "deals", "pretix_order_key", "CONF-"+o.Code); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s did not reach HubSpot", o.Code)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitIdle(t, h)
+	var row models.PretixOrder
+	h.must(h.db.Where("code = ?", o.Code).Take(&row).Error)
+	h.orders[o.Code] = row.ID
+	if rs := h.results(o.Code); len(rs) < 2 || rs[0].ExternalLink == "" {
+		t.Errorf("results %+v", rs)
+	}
+	var kinds []string
+	for _, l := range h.logs(o.Code) {
+		kinds = append(kinds, l.Kind)
+	}
+	if !strings.Contains(strings.Join(kinds, ","), datasync.LogTransferred) {
+		t.Errorf("history kinds %v", kinds)
+	}
+	// The generated orders were placed before HubSpot was connected.
+	var n int64
+	h.must(h.db.Model(&models.SyncResult{}).Where("order_id <> ?", row.ID).Count(&n).Error)
+	if n != 0 {
+		t.Errorf("%d results for orders placed before activation", n)
 	}
 }
