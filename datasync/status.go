@@ -227,10 +227,10 @@ type ProblemList struct {
 // word, so SQLite reads only the problem rows even behind a large backlog.
 const problemWhere = "(state = 'failed' OR (state = 'pending' AND attempts > 0 AND last_error <> ''))"
 
-func (s *Status) scope(ctx context.Context, q ProblemQuery) (*gorm.DB, error) {
+func (s *Status) scope(ctx context.Context, q ProblemQuery, index string) (*gorm.DB, error) {
 	// Without statistics SQLite may prefer the state index, which walks a
-	// whole backlog; the partial index holds exactly the problem rows.
-	db := s.db.WithContext(ctx).Table("sync_jobs INDEXED BY ix_sync_jobs_problems").Where(problemWhere)
+	// whole backlog; the partial indexes hold exactly the problem rows.
+	db := s.db.WithContext(ctx).Table("sync_jobs INDEXED BY " + index).Where(problemWhere)
 	switch {
 	case q.EventID != 0:
 		db = db.Where("sync_jobs.event_id = ?", q.EventID)
@@ -255,7 +255,11 @@ func (s *Status) Problems(ctx context.Context, q ProblemQuery) (*ProblemList, er
 		q.Limit = 100
 	}
 	q.Limit = min(q.Limit, 1000)
-	base, err := s.scope(ctx, q)
+	base, err := s.scope(ctx, q, "ix_sync_jobs_problem_causes")
+	if err != nil {
+		return nil, err
+	}
+	paged, err := s.scope(ctx, q, "ix_sync_jobs_problems")
 	if err != nil {
 		return nil, err
 	}
@@ -278,8 +282,10 @@ func (s *Status) Problems(ctx context.Context, q ProblemQuery) (*ProblemList, er
 	switch {
 	case q.Mode == ModeRetrying:
 		filtered = filtered.Where("sync_jobs.state = 'pending'")
+		paged = paged.Where("sync_jobs.state = 'pending'")
 	case q.Mode != "":
 		filtered = filtered.Where("sync_jobs.state = 'failed' AND sync_jobs.failure_mode = ?", q.Mode)
+		paged = paged.Where("sync_jobs.state = 'failed' AND sync_jobs.failure_mode = ?", q.Mode)
 	}
 	var causes []struct {
 		Mode      string
@@ -298,10 +304,20 @@ func (s *Status) Problems(ctx context.Context, q ProblemQuery) (*ProblemList, er
 		OrderCode string
 		EventSlug string
 	}
-	if err := filtered.Session(&gorm.Session{}).Select("sync_jobs.*, o.code AS order_code, o.event_slug AS event_slug").
-		Joins("JOIN pretix_orders o ON o.id = sync_jobs.order_id").
-		Order("sync_jobs.triggered_at DESC, sync_jobs.id DESC").Limit(q.Limit).Offset(q.Offset).Scan(&rows).Error; err != nil {
+	// Page through ids on the covering index first, then read just the
+	// page's rows: an OFFSET over joined full rows would read every
+	// skipped row too.
+	var ids []int64
+	if err := paged.Select("sync_jobs.id").Order("sync_jobs.triggered_at DESC, sync_jobs.id DESC").
+		Limit(q.Limit).Offset(q.Offset).Pluck("sync_jobs.id", &ids).Error; err != nil {
 		return nil, apperr.Internal(err)
+	}
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Table("sync_jobs").Select("sync_jobs.*, o.code AS order_code, o.event_slug AS event_slug").
+			Joins("JOIN pretix_orders o ON o.id = sync_jobs.order_id").Where("sync_jobs.id IN ?", ids).
+			Order("sync_jobs.triggered_at DESC, sync_jobs.id DESC").Scan(&rows).Error; err != nil {
+			return nil, apperr.Internal(err)
+		}
 	}
 	now := s.clock.Now()
 	for i := range rows {
