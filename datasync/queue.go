@@ -55,6 +55,8 @@ func (q *Queue) Enqueue(ctx context.Context, eventID int64, orderIDs []int64, pr
 	if notBefore.IsZero() {
 		notBefore = now
 	}
+	// SQLite compares the stored times as text: only one zone may be stored.
+	notBefore = notBefore.UTC()
 	manual := trigger == TriggerManual || trigger == TriggerBulk || trigger == TriggerRetry
 	return q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for start := 0; start < len(orderIDs); start += 500 {
@@ -179,6 +181,12 @@ func (q *Queue) finishTx(tx *gorm.DB, now time.Time, jobID int64, owner string, 
 	if j.State != models.JobInFlight || j.LeaseOwner != owner {
 		return ErrLeaseLost
 	}
+	return q.finishLoadedTx(tx, now, j, o)
+}
+
+// finishLoadedTx ends a job the caller has just read inside tx and checked
+// to be in flight under its own lease.
+func (q *Queue) finishLoadedTx(tx *gorm.DB, now time.Time, j models.SyncJob, o Outcome) error {
 	upd := map[string]any{"lease_owner": "", "lease_expires_at": nil, "updated_at": now}
 	switch o.Kind {
 	case OutcomeDone:
@@ -188,7 +196,7 @@ func (q *Queue) finishTx(tx *gorm.DB, now time.Time, jobID int64, owner string, 
 		upd["state"], upd["rerun"], upd["not_before"], upd["attempts"] = models.JobPending, false, now, 0
 		upd["last_error"], upd["last_error_json"], upd["failure_mode"] = "", "", ""
 	case OutcomeWait:
-		upd["state"], upd["not_before"], upd["wait_reason"] = models.JobPending, o.RetryAfter, o.WaitReason
+		upd["state"], upd["not_before"], upd["wait_reason"] = models.JobPending, o.RetryAfter.UTC(), o.WaitReason
 	case OutcomeTemporary:
 		attempts := j.Attempts + 1
 		upd["attempts"], upd["last_error"], upd["last_error_json"] = attempts, o.Error, o.ErrorJSON
@@ -244,6 +252,17 @@ func (q *Queue) Sweep(ctx context.Context) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// Release hands jobs this owner still holds back to the queue at once, for
+// a clean shutdown: without it they would wait for their lease to expire.
+// Re-running them is safe because a run reads before it writes.
+func (q *Queue) Release(ctx context.Context, jobIDs []int64, owner string) (int64, error) {
+	now := q.clock.Now().UTC()
+	res := q.db.WithContext(ctx).Model(&models.SyncJob{}).
+		Where("id IN ? AND state = ? AND lease_owner = ?", jobIDs, models.JobInFlight, owner).
+		Updates(map[string]any{"state": models.JobPending, "not_before": now, "lease_owner": "", "lease_expires_at": nil, "updated_at": now})
+	return res.RowsAffected, res.Error
 }
 
 // Retry makes failed or waiting jobs due now with a fresh attempt budget.

@@ -166,3 +166,23 @@ func TestRetryPolicyDelayGrows(t *testing.T) {
 		}
 	}
 }
+
+func TestTimesAreStoredInUTC(t *testing.T) {
+	f := newFixture(t, 2)
+	ctx := context.Background()
+	berlin := time.FixedZone("CET", 3600)
+	// Due in 30 minutes, given in another zone: as text the local time
+	// would sort after "now" for an hour too long.
+	must(t, f.q.Enqueue(ctx, 1, []int64{1}, "test", TriggerNewOrder, f.clock.Now().Add(30*time.Minute).In(berlin)))
+	f.clock.Advance(31 * time.Minute)
+	jobs, err := f.q.Claim(ctx, "test", "w", 10, time.Minute)
+	must(t, err)
+	if len(jobs) != 1 {
+		t.Fatalf("job due in another zone not claimed: %d", len(jobs))
+	}
+	must(t, f.q.Finish(ctx, jobs[0].ID, "w", Outcome{Kind: OutcomeWait, RetryAfter: f.clock.Now().Add(10 * time.Second).In(berlin)}))
+	f.clock.Advance(11 * time.Second)
+	if jobs, _ := f.q.Claim(ctx, "test", "w", 10, time.Minute); len(jobs) != 1 {
+		t.Fatalf("waiting job given in another zone not claimed after its wait: %d", len(jobs))
+	}
+}

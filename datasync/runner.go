@@ -174,7 +174,13 @@ func (r *Runner) processEvent(ctx context.Context, p Provider, eventID int64, jo
 	}
 	results := r.safeSync(ctx, p, b)
 	if ctx.Err() != nil {
-		// Shutting down: leave the leases; the sweeper returns the jobs.
+		// Shutting down mid-run: hand the jobs back so the next start picks
+		// them up at once (a crash leaves them to the sweeper instead).
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := r.q.Release(rctx, jobIDs(jobs), r.owner); err != nil {
+			r.logger.Warn("could not release sync jobs at shutdown; they resume when their lease expires", "err", err)
+		}
 		return ctx.Err()
 	}
 	return r.record(ctx, jobs, results)
@@ -196,7 +202,10 @@ func (r *Runner) safeSync(ctx context.Context, p Provider, b Batch) (out []JobRe
 	return p.Sync(ctx, b)
 }
 
-// record writes every job's results, log entries and end in one transaction.
+// record writes every job's results, log entries and end in one
+// transaction, with a handful of statements per round rather than several
+// per order: the worker's next HubSpot calls wait for this transaction (one
+// SQLite connection), and every pause here is rate-limit budget lost.
 func (r *Runner) record(ctx context.Context, jobs []models.SyncJob, results []JobResult) error {
 	byJob := make(map[int64]JobResult, len(results))
 	for _, res := range results {
@@ -204,51 +213,103 @@ func (r *Runner) record(ctx context.Context, jobs []models.SyncJob, results []Jo
 	}
 	now := r.clock.Now().UTC()
 	return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var current []models.SyncJob
+		if err := tx.Where("id IN ?", jobIDs(jobs)).Find(&current).Error; err != nil {
+			return err
+		}
+		live := make(map[int64]models.SyncJob, len(current))
+		for _, j := range current {
+			live[j.ID] = j
+		}
+		var done, replaceAll []int64
+		var rows []models.SyncResult
+		var logs []models.OrderLog
 		for _, j := range jobs {
 			res, ok := byJob[j.ID]
 			if !ok {
 				res = JobResult{JobID: j.ID, Outcome: Outcome{Kind: OutcomeFailed, Mode: models.FailureInternal,
 					Error: "The sync provider returned no result for this order."}}
 			}
-			// Finish first: if the job was canceled or its lease lost
-			// meanwhile, nothing of this run is recorded for it.
-			if err := r.q.FinishTx(tx, j.ID, r.owner, res.Outcome); err != nil {
-				if errors.Is(err, ErrLeaseLost) {
-					continue
-				}
+			cur, ok := live[j.ID]
+			// A job canceled or re-leased meanwhile records nothing of this run.
+			if !ok || cur.State != models.JobInFlight || cur.LeaseOwner != r.owner {
+				continue
+			}
+			if res.Outcome.Kind == OutcomeDone && !cur.Rerun {
+				done = append(done, j.ID)
+			} else if err := r.q.finishLoadedTx(tx, now, cur, res.Outcome); err != nil {
+				return err
+			}
+			if res.Outcome.Kind == OutcomeDone {
+				// A complete run reports every object of the order, so its
+				// results replace the order's previous ones wholesale.
+				replaceAll = append(replaceAll, j.OrderID)
+			} else if err := deleteReplaced(tx, j.OrderID, res.Results); err != nil {
 				return err
 			}
 			for _, sr := range res.Results {
-				sr.OrderID = j.OrderID
-				q := tx.Where("order_id = ? AND mapping_id = ?", sr.OrderID, sr.MappingID)
-				if sr.PositionID != nil {
-					q = q.Where("position_id = ?", *sr.PositionID)
-				} else {
-					q = q.Where("position_id IS NULL")
-				}
-				if err := q.Delete(&models.SyncResult{}).Error; err != nil {
-					return err
-				}
+				sr.ID, sr.OrderID = 0, j.OrderID
 				if sr.TransmittedAt.IsZero() {
 					sr.TransmittedAt = now
 				}
-				if err := tx.Create(&sr).Error; err != nil {
-					return err
-				}
+				rows = append(rows, sr)
 			}
 			for _, l := range res.Log {
-				l.OrderID = j.OrderID
+				l.ID, l.OrderID = 0, j.OrderID
 				if l.Time.IsZero() {
 					l.Time = now
 				}
 				if l.DataJSON == "" {
 					l.DataJSON = "{}"
 				}
-				if err := tx.Create(&l).Error; err != nil {
-					return err
-				}
+				logs = append(logs, l)
+			}
+		}
+		if len(done) > 0 {
+			if err := tx.Where("id IN ?", done).Delete(&models.SyncJob{}).Error; err != nil {
+				return err
+			}
+		}
+		if len(replaceAll) > 0 {
+			if err := tx.Where("order_id IN ?", replaceAll).Delete(&models.SyncResult{}).Error; err != nil {
+				return err
+			}
+		}
+		if len(rows) > 0 {
+			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+				return err
+			}
+		}
+		if len(logs) > 0 {
+			if err := tx.CreateInBatches(logs, 200).Error; err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+func jobIDs(jobs []models.SyncJob) []int64 {
+	ids := make([]int64, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	return ids
+}
+
+// deleteReplaced removes the previous results of the objects a partial run
+// wrote again, keeping those of objects it did not reach.
+func deleteReplaced(tx *gorm.DB, orderID int64, results []models.SyncResult) error {
+	for _, sr := range results {
+		q := tx.Where("order_id = ? AND mapping_id = ?", orderID, sr.MappingID)
+		if sr.PositionID != nil {
+			q = q.Where("position_id = ?", *sr.PositionID)
+		} else {
+			q = q.Where("position_id IS NULL")
+		}
+		if err := q.Delete(&models.SyncResult{}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -123,3 +123,35 @@ func TestRunnerSkipsJobCanceledMidRun(t *testing.T) {
 		t.Fatalf("log entries %d, job %+v", n, f.job(t, 1))
 	}
 }
+
+// blockingProvider waits until its context ends, like a provider stuck in
+// HubSpot calls when the process is asked to stop.
+type blockingProvider struct{ started chan struct{} }
+
+func (p *blockingProvider) Name() string        { return "test" }
+func (p *blockingProvider) DisplayName() string { return "Test CRM" }
+func (p *blockingProvider) Sync(ctx context.Context, b Batch) []JobResult {
+	close(p.started)
+	<-ctx.Done()
+	return nil
+}
+
+func TestShutdownReleasesJobsAtOnce(t *testing.T) {
+	f := newFixture(t, 2)
+	must(t, f.q.Enqueue(context.Background(), 1, []int64{1, 2}, "test", TriggerNewOrder, time.Time{}))
+	p := &blockingProvider{started: make(chan struct{})}
+	r := NewRunner(f.db, f.q, f.clock, slog.New(slog.NewTextHandler(io.Discard, nil)), []Provider{p}, RunnerOptions{Owner: "w1"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.RunOnce(ctx) }()
+	<-p.started
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("RunOnce ignored the cancellation")
+	}
+	for _, id := range []int64{1, 2} {
+		if j := f.job(t, id); j.State != models.JobPending || j.LeaseOwner != "" || j.NotBefore.After(f.clock.Now()) || j.LeaseExpiries != 0 {
+			t.Fatalf("job %d after shutdown: %+v", id, j)
+		}
+	}
+}
