@@ -455,7 +455,7 @@ func (s *Server) randomOrder(e *event, at time.Time, rnd *rand.Rand) Order {
 		if rnd.Intn(10) == 0 {
 			o.Payments = append(o.Payments, Payment{State: "failed", Amount: o.Total, Created: Time(at), Provider: provider})
 		}
-		paidAt := at.Add(time.Duration(1+rnd.Intn(72*60)) * time.Minute)
+		paidAt := s.notAfterNow(at.Add(time.Duration(1+rnd.Intn(72*60)) * time.Minute))
 		o.Payments = append(o.Payments, Payment{State: "confirmed", Amount: o.Total, Created: Time(at), PaymentDate: TP(paidAt), Provider: provider})
 		d := paidAt.Format("2006-01-02")
 		o.PaymentDate = &d
@@ -476,7 +476,7 @@ func (s *Server) randomOrder(e *event, at time.Time, rnd *rand.Rand) Order {
 		o.Status = StatusCanceled
 		o.CancellationDate = TP(at.Add(time.Duration(1+rnd.Intn(240)) * time.Hour))
 		if rnd.Intn(2) == 0 {
-			paidAt := at.Add(time.Hour)
+			paidAt := s.notAfterNow(at.Add(time.Hour))
 			o.Payments = []Payment{{State: "refunded", Amount: o.Total, Created: Time(at), PaymentDate: TP(paidAt), Provider: provider}}
 			o.Refunds = []Refund{{State: "done", Source: "admin", Amount: o.Total, Payment: new(int), Created: *o.CancellationDate, ExecutionDate: o.CancellationDate, Provider: provider}}
 			*o.Refunds[0].Payment = 1
@@ -484,7 +484,7 @@ func (s *Server) randomOrder(e *event, at time.Time, rnd *rand.Rand) Order {
 	default:
 		// Canceled with a cancellation fee: pretix keeps status "p", cancels
 		// every position and keeps only the fee.
-		paidAt := at.Add(time.Hour)
+		paidAt := s.notAfterNow(at.Add(time.Hour))
 		o.Payments = []Payment{{State: "confirmed", Amount: o.Total, Created: Time(at), PaymentDate: TP(paidAt), Provider: provider}}
 		for i := range o.Positions {
 			o.Positions[i].Canceled = true
@@ -579,4 +579,13 @@ func (s *Server) PlaceRandomOrder(org, ev string, rnd *rand.Rand) (Order, error)
 		return o, err
 	}
 	return s.PlaceOrder(org, ev, o)
+}
+
+// notAfterNow keeps generated payment times out of the future: an order
+// placed a minute ago cannot have been paid tomorrow.
+func (s *Server) notAfterNow(t time.Time) time.Time {
+	if now := s.clock.Now().UTC(); t.After(now) {
+		return now
+	}
+	return t
 }
