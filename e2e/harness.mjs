@@ -172,3 +172,38 @@ export async function startFakes(opts = {}) {
     },
   };
 }
+
+/** Calls the app's API from the page, with its session and CSRF token. */
+export async function apiCall(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const s = await (await fetch('/api/session')).json();
+      const res = await fetch('/api' + path, {
+        method,
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.data.csrf_token },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    },
+    [method, path, body],
+  );
+}
+
+/**
+ * Connects the emulators' pretix organizer through the API and waits until
+ * the event's first pull has stored its catalogue.
+ * @param {import('playwright-core').Page} page signed in
+ * @param {{pretix_url: string, pretix_token: string, organizer: string}} fakes
+ */
+export async function connectOrganizer(page, fakes, event = 'conf2026') {
+  const r = await apiCall(page, 'POST', '/organizers', { base_url: fakes.pretix_url, token: fakes.pretix_token });
+  if (r.status !== 200 && r.status !== 201) throw new Error(`connect organizer: ${r.status} ${JSON.stringify(r.body)}`);
+  const path = `/organizers/${fakes.organizer}/events/${event}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const ev = await apiCall(page, 'GET', path);
+    if (ev.status === 200 && ev.body.data.refreshed_at) return;
+    if (Date.now() > deadline) throw new Error(`event ${event} did not arrive: ${ev.status} ${JSON.stringify(ev.body)}`);
+    await page.waitForTimeout(200);
+  }
+}

@@ -3,7 +3,7 @@
 // status box, Disconnect, and a denied consent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, connectOrganizer } from './harness.mjs';
 
 let app, fakes, browser;
 const eventBase = '/organizers/democon/events/conf2026';
@@ -20,35 +20,6 @@ after(async () => {
   await app?.stop();
   await fakes?.stop();
 });
-
-/** Calls the app's API with the page's session and CSRF token. */
-async function apiCall(page, method, path, body) {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const s = await (await fetch('/api/session')).json();
-      const res = await fetch('/api' + path, {
-        method,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.data.csrf_token },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json().catch(() => null) };
-    },
-    [method, path, body],
-  );
-}
-
-/** Connects the emulator's pretix organizer and waits until its events are here. */
-async function connectOrganizer(page) {
-  const r = await apiCall(page, 'POST', '/organizers', { base_url: fakes.pretix_url, token: fakes.pretix_token });
-  assert.ok(r.status === 200 || r.status === 201, `connect organizer: ${r.status} ${JSON.stringify(r.body)}`);
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    const ev = await apiCall(page, 'GET', eventBase);
-    if (ev.status === 200) return;
-    if (Date.now() > deadline) throw new Error(`event conf2026 did not arrive: ${ev.status} ${JSON.stringify(ev.body)}`);
-    await page.waitForTimeout(200);
-  }
-}
 
 /** Clicks Request access and walks the emulator's consent pages. */
 async function consent(page, decision) {
@@ -81,7 +52,7 @@ test('admin sets up the HubSpot app, enables the plugin, connects through consen
     assert.ok(!(await page.content()).includes(fakes.hubspot_client_secret), 'the client secret is in the page');
 
     // An event in the app, its Plugins page, Enable.
-    await connectOrganizer(page);
+    await connectOrganizer(page, fakes);
     await page.goto(app.url + eventBase + '/settings/plugins');
     await page.getByRole('tab', { name: 'Integrations' }).waitFor();
     const sidebar = page.getByRole('navigation', { name: 'Event' });

@@ -8,7 +8,7 @@
 // and finally Sync orders… on the orders list with its progress.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall } from './harness.mjs';
 
 let app, fakes, browser;
 const org = '/organizers/democon';
@@ -31,22 +31,6 @@ after(async () => {
   await app?.stop();
   await fakes?.stop();
 });
-
-/** Calls the app's API with the page's session and CSRF token. */
-async function apiCall(page, method, path, body) {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const s = await (await fetch('/api/session')).json();
-      const res = await fetch('/api' + path, {
-        method,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.data.csrf_token },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json().catch(() => null) };
-    },
-    [method, path, body],
-  );
-}
 
 const fieldPicker = (page, row) => page.getByLabel(`pretix Field, row ${row}`, { exact: true });
 const propertyPicker = (page, row) => page.getByRole('combobox', { name: `HubSpot Field, row ${row}`, exact: true });

@@ -5,7 +5,7 @@
 // that needs — and gets — a unique HubSpot property.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, connectOrganizer } from './harness.mjs';
 
 let app, fakes, browser;
 const eventBase = '/organizers/democon/events/conf2026';
@@ -24,34 +24,9 @@ after(async () => {
   await fakes?.stop();
 });
 
-/** Calls the app's API with the page's session and CSRF token. */
-async function apiCall(page, method, path, body) {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const s = await (await fetch('/api/session')).json();
-      const res = await fetch('/api' + path, {
-        method,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.data.csrf_token },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json().catch(() => null) };
-    },
-    [method, path, body],
-  );
-}
-
 /** Connects pretix and HubSpot (private app token) for conf2026 through the API. */
 async function connectEvent(page) {
-  const r = await apiCall(page, 'POST', '/organizers', { base_url: fakes.pretix_url, token: fakes.pretix_token });
-  assert.ok(r.status === 200 || r.status === 201, `connect organizer: ${r.status} ${JSON.stringify(r.body)}`);
-  // The first pull stores the event's catalogue (questions, name scheme).
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    const ev = await apiCall(page, 'GET', eventBase);
-    if (ev.status === 200 && ev.body.data.refreshed_at) break;
-    if (Date.now() > deadline) throw new Error(`event conf2026 did not arrive: ${ev.status} ${JSON.stringify(ev.body)}`);
-    await page.waitForTimeout(200);
-  }
+  await connectOrganizer(page, fakes);
   const p = await apiCall(page, 'PUT', eventBase + '/plugins/hubspot', { enabled: true });
   assert.equal(p.status, 200, JSON.stringify(p.body));
   const t = await apiCall(page, 'POST', eventBase + '/hubspot/token', {
