@@ -161,6 +161,13 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
+	if st, err := os.Stat(cfg.DataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
+		// The database holds password hashes and the sealed tokens; the key
+		// file is 0600 already, but the directory should not be readable
+		// by others either.
+		logger.Warn("the data directory can be read by other users; restrict it with chmod 700",
+			"data_dir", cfg.DataDir, "mode", st.Mode().Perm().String())
+	}
 	box, err := secret.LoadOrCreate(cfg.DataDir, cfg.SecretKey)
 	if err != nil {
 		return nil, fmt.Errorf("encryption key: %w", err)
