@@ -84,6 +84,23 @@ func notFound(id int64) *apperr.Error {
 	return apperr.NotFound("mapping_not_found", fmt.Sprintf("Mapping %d does not exist in this event (any more). Reload the page.", id))
 }
 
+// loadOne loads the event, all of its mappings and the one with id.
+func (s *Service) loadOne(ctx context.Context, eventID, id int64) (*eventData, []*stored, *stored, error) {
+	ed, err := s.loadEvent(ctx, eventID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	all, err := loadAll(ctx, s.db, eventID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st := find(all, id)
+	if st == nil {
+		return nil, nil, nil, notFound(id)
+	}
+	return ed, all, st, nil
+}
+
 func find(all []*stored, id int64) *stored {
 	for _, st := range all {
 		if st.om.ID == id {
@@ -160,17 +177,9 @@ func (s *Service) List(ctx context.Context, eventID int64) ([]Mapping, error) {
 
 // Get returns one mapping.
 func (s *Service) Get(ctx context.Context, eventID, id int64) (*Mapping, error) {
-	ed, err := s.loadEvent(ctx, eventID)
+	ed, _, st, err := s.loadOne(ctx, eventID, id)
 	if err != nil {
 		return nil, err
-	}
-	all, err := loadAll(ctx, s.db, eventID)
-	if err != nil {
-		return nil, err
-	}
-	st := find(all, id)
-	if st == nil {
-		return nil, notFound(id)
 	}
 	m := s.newChecker(ctx, ed).view(ctx, st)
 	return &m, nil
@@ -381,17 +390,9 @@ func (s *Service) Check(ctx context.Context, eventID, id int64, in UpdateInput) 
 	if len(in.Rows) == 0 {
 		return nil, apperr.Invalid(CodeMappingInvalid, "The identifier row is missing; every mapping needs one.").WithField("rows", "Add the identifier row.")
 	}
-	ed, err := s.loadEvent(ctx, eventID)
+	ed, all, st, err := s.loadOne(ctx, eventID, id)
 	if err != nil {
 		return nil, err
-	}
-	all, err := loadAll(ctx, s.db, eventID)
-	if err != nil {
-		return nil, err
-	}
-	st := find(all, id)
-	if st == nil {
-		return nil, notFound(id)
 	}
 	c := s.newChecker(ctx, ed)
 	m := c.render(ctx, st, src, cleanRows(ed.res, in.Rows), nil)

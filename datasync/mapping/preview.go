@@ -62,17 +62,9 @@ func (s *Service) Preview(ctx context.Context, eventID, id int64, in PreviewInpu
 	if code == "" {
 		return nil, apperr.Invalid("order_code_missing", "Choose an order to preview.").WithField("order_code", "Required.")
 	}
-	ed, err := s.loadEvent(ctx, eventID)
+	ed, _, st, err := s.loadOne(ctx, eventID, id)
 	if err != nil {
 		return nil, err
-	}
-	all, err := loadAll(ctx, s.db, eventID)
-	if err != nil {
-		return nil, err
-	}
-	st := find(all, id)
-	if st == nil {
-		return nil, notFound(id)
 	}
 	src := fields.ObjectType(st.om.SourceType)
 	rows := st.rows()
