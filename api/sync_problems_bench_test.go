@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,9 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"path/filepath"
-	"sort"
 	"testing"
-	"time"
 
 	"github.com/jonboulle/clockwork"
 
@@ -84,40 +81,13 @@ func BenchmarkSyncProblemsAPI100k(b *testing.B) {
 	ev := srv.URL + "/api/organizers/benchorg/events/conf"
 	paths := []string{ev + "/sync-problems", ev + "/sync-problems?mode=permanent", ev + "/sync-problems?page=40",
 		srv.URL + "/api/organizers/benchorg/sync-problems", ev + "/sync-warning", ev + "/orders/" + code + "/sync"}
-	get := func(p string) time.Duration {
-		start := time.Now()
-		res, err := client.Get(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		d := time.Since(start)
-		if res.StatusCode != 200 || !bytes.Contains(body, []byte(`"data":`)) {
-			b.Fatalf("%s: %d %s", p, res.StatusCode, body)
-		}
-		return d
-	}
-	for _, p := range paths { // warm SQLite's page cache, as a running server's would be
-		get(p)
-	}
-	var times []time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for round := 0; round < 10; round++ {
-			for _, p := range paths {
-				times = append(times, get(p))
-			}
-		}
-	}
-	b.StopTimer()
+	want := []byte(`"data":`)
+	p95 := benchGETP95(b, client, paths, want)
 	if testing.Verbose() {
 		for _, p := range paths {
-			fmt.Printf("%-80s %v\n", p[len(srv.URL):], get(p))
+			fmt.Printf("%-80s %v\n", p[len(srv.URL):], benchGET(b, client, p, want))
 		}
 	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	p95 := times[len(times)*95/100]
 	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
 	fmt.Printf("BENCH api_sync_problems_p95_ms %.1f ms\n", float64(p95.Microseconds())/1000)
 }
