@@ -64,7 +64,7 @@ func (h *eventsHandler) get(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	view, err := h.eventView(ctx, org.ID, ev.ID)
+	view, err := h.svc.EventView(ctx, ev)
 	if err != nil {
 		return err
 	}
@@ -73,21 +73,6 @@ func (h *eventsHandler) get(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, envelope{Data: eventJSON{EventView: *view, Organizer: organizerRef{Slug: org.Slug, Name: org.Name}, Plugins: plugins}})
-}
-
-// eventView picks one event from the organizer's list; organizers have tens
-// of events, not thousands.
-func (h *eventsHandler) eventView(ctx context.Context, orgID, eventID int64) (*pretix.EventView, error) {
-	evs, err := h.svc.ListEvents(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	for i := range evs {
-		if evs[i].ID == eventID {
-			return &evs[i], nil
-		}
-	}
-	return nil, apperr.NotFound("event_not_found", "This event is not stored (any more).")
 }
 
 // eventStatsJSON is the event dashboard's data: order counts by status and

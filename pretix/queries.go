@@ -406,18 +406,33 @@ func (s *Service) ListEvents(ctx context.Context, organizerID int64) ([]EventVie
 	}
 	rows.Close()
 	out := make([]EventView, len(evs))
-	for i, e := range evs {
-		v := EventView{ID: e.ID, OrganizerID: e.OrganizerID, Slug: e.Slug, DateFrom: e.DateFrom, DateTo: e.DateTo, Currency: e.Currency,
-			Timezone: e.Timezone, HasSubevents: e.HasSubevents, Live: e.Live, InPretix: e.InPretix, NameScheme: e.NameScheme,
-			SettingsSource: e.SettingsSource, RefreshedAt: e.RefreshedAt, CatalogueError: e.CatalogueError, Orders: counts[e.ID]}
-		json.Unmarshal([]byte(e.NameJSON), &v.Name)
-		json.Unmarshal([]byte(e.LocalesJSON), &v.Locales)
-		if v.Locales == nil {
-			v.Locales = []string{}
-		}
-		out[i] = v
+	for i := range evs {
+		out[i] = eventView(&evs[i], counts[evs[i].ID])
 	}
 	return out, nil
+}
+
+// EventView describes one stored event, counting only its own orders (the
+// event pages ask for it on every visit; ListEvents counts the organizer's).
+func (s *Service) EventView(ctx context.Context, e *models.PretixEvent) (*EventView, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.PretixOrder{}).Where("event_id = ?", e.ID).Count(&n).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	v := eventView(e, int(n))
+	return &v, nil
+}
+
+func eventView(e *models.PretixEvent, orders int) EventView {
+	v := EventView{ID: e.ID, OrganizerID: e.OrganizerID, Slug: e.Slug, DateFrom: e.DateFrom, DateTo: e.DateTo, Currency: e.Currency,
+		Timezone: e.Timezone, HasSubevents: e.HasSubevents, Live: e.Live, InPretix: e.InPretix, NameScheme: e.NameScheme,
+		SettingsSource: e.SettingsSource, RefreshedAt: e.RefreshedAt, CatalogueError: e.CatalogueError, Orders: orders}
+	json.Unmarshal([]byte(e.NameJSON), &v.Name)
+	json.Unmarshal([]byte(e.LocalesJSON), &v.Locales)
+	if v.Locales == nil {
+		v.Locales = []string{}
+	}
+	return v
 }
 
 // RefreshEvent fetches one event's catalogue now.
