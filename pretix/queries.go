@@ -412,6 +412,24 @@ func (s *Service) ListEvents(ctx context.Context, organizerID int64) ([]EventVie
 	return out, nil
 }
 
+// OrderCounts counts an event's stored orders by status (n, p, e, c) in one
+// pass over the (event, status) index.
+func (s *Service) OrderCounts(ctx context.Context, eventID int64) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := s.db.WithContext(ctx).Model(&models.PretixOrder{}).Select("status, COUNT(*) AS n").
+		Where("event_id = ?", eventID).Group("status").Scan(&rows).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	out := map[string]int{"n": 0, "p": 0, "e": 0, "c": 0}
+	for _, r := range rows {
+		out[r.Status] += r.N
+	}
+	return out, nil
+}
+
 // EventView describes one stored event, counting only its own orders (the
 // event pages ask for it on every visit; ListEvents counts the organizer's).
 func (s *Service) EventView(ctx context.Context, e *models.PretixEvent) (*EventView, error) {
