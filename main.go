@@ -178,7 +178,10 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	}
 	a.closers = append(a.closers, func() { models.Close(db) })
 
-	authSvc := auth.NewService(db, clock, config.SessionTTL)
+	hashParams := auth.DefaultHashParams
+	hashParams.Memory = uint32(cfg.PasswordHashMemoryMiB) * 1024
+	authSvc := auth.NewService(db, clock, config.SessionTTL,
+		auth.WithHasher(auth.NewHasher(hashParams, cfg.PasswordHashConcurrency, 4*cfg.PasswordHashConcurrency, 5*time.Second)))
 	hubspotSvc := hubspot.NewService(hubspot.Options{
 		DB: db, Box: box, Clock: clock, Logger: logger,
 		APIBaseURL: cfg.HubSpotAPIBase, AppBaseURL: cfg.HubSpotAppBase,

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -28,26 +29,38 @@ type Service struct {
 	clock    clockwork.Clock
 	ttl      time.Duration
 	throttle *Throttle
+	hasher   *Hasher
 	// dummyHash makes a login for an unknown user cost as much as one for a
 	// known user, so timing does not reveal which usernames exist. It is made
 	// on first use: hashing at start would add ~100 ms to every start-up.
-	dummyOnce sync.Once
+	dummyMu   sync.Mutex
 	dummyHash string
-	hash      HashParams
 }
 
 // Option adjusts a Service.
 type Option func(*Service)
 
-// WithHashParams sets the password hashing cost; tests use a cheap one so
-// that signing up in every test does not dominate the suite's run time.
-func WithHashParams(p HashParams) Option { return func(s *Service) { s.hash = p } }
+// WithHasher sets the password hasher (its cost and concurrency); tests use
+// a cheap one so that signing up in every test does not dominate the
+// suite's run time.
+func WithHasher(h *Hasher) Option { return func(s *Service) { s.hasher = h } }
+
+// WithHashParams is WithHasher with the default concurrency.
+func WithHashParams(p HashParams) Option { return WithHasher(DefaultHasher(p)) }
+
+// DefaultHasher runs two hashes at once and lets eight more wait up to 5 s:
+// enough for a team signing in together, bounded at about 2 × the hash's
+// memory cost.
+func DefaultHasher(p HashParams) *Hasher { return NewHasher(p, 2, 8, 5*time.Second) }
 
 // NewService returns a Service; ttl is the idle lifetime of a session.
 func NewService(db *gorm.DB, clock clockwork.Clock, ttl time.Duration, opts ...Option) *Service {
-	s := &Service{db: db, clock: clock, ttl: ttl, throttle: NewThrottle(clock), hash: DefaultHashParams}
+	s := &Service{db: db, clock: clock, ttl: ttl, throttle: NewThrottle(clock)}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.hasher == nil {
+		s.hasher = DefaultHasher(DefaultHashParams)
 	}
 	return s
 }
@@ -76,8 +89,18 @@ func (s *Service) Setup(ctx context.Context, username, password string) (*Login,
 	if err := validateCredentials(username, password); err != nil {
 		return nil, err
 	}
-	hash, err := HashPasswordWith(s.hash, password)
+	// The cheap question first: hashing before it would let anyone make an
+	// installed instance hash passwords for nothing.
+	if needs, err := s.NeedsSetup(ctx); err != nil {
+		return nil, err
+	} else if !needs {
+		return nil, errAlreadySetUp
+	}
+	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			return nil, err
+		}
 		return nil, apperr.Internal(err)
 	}
 	var user models.User
@@ -87,7 +110,7 @@ func (s *Service) Setup(ctx context.Context, username, password string) (*Login,
 			return err
 		}
 		if n > 0 {
-			return apperr.New(apperr.KindConflict, "already_set_up", "An admin account exists already. Sign in instead.")
+			return errAlreadySetUp
 		}
 		user = models.User{Username: username, PasswordHash: hash, CreatedAt: s.clock.Now().UTC()}
 		return tx.Create(&user).Error
@@ -100,6 +123,8 @@ func (s *Service) Setup(ctx context.Context, username, password string) (*Login,
 	}
 	return s.newSession(ctx, user)
 }
+
+var errAlreadySetUp = apperr.New(apperr.KindConflict, "already_set_up", "An admin account exists already. Sign in instead.")
 
 func validateCredentials(username, password string) error {
 	e := apperr.Invalid("invalid_credentials", "Please correct the marked fields.")
@@ -123,15 +148,19 @@ func validateCredentials(username, password string) error {
 // does not say which.
 var ErrBadLogin = apperr.New(apperr.KindUnauthorized, "bad_login", "The username or password is wrong.")
 
-// Login checks credentials and creates a session. clientKey (the client's IP)
-// feeds the throttle together with the username.
-func (s *Service) Login(ctx context.Context, username, password, clientKey string) (*Login, error) {
+// Login checks credentials and creates a session. clientAddr (the client's
+// IP) feeds the throttle together with the username.
+func (s *Service) Login(ctx context.Context, username, password, clientAddr string) (*Login, error) {
 	username = strings.TrimSpace(username)
-	keys := []string{"ip:" + clientKey, "user:" + strings.ToLower(username)}
-	if wait := s.throttle.Blocked(keys...); wait > 0 {
-		return nil, apperr.New(apperr.KindRateLimited, "too_many_attempts",
-			"Too many failed sign-in attempts. Try again in "+wait.Round(time.Second).String()+".")
+	if username == "" || len(username) > 256 || password == "" || len(password) > 1024 {
+		return nil, ErrBadLogin // no account has such credentials: not worth a hash
 	}
+	res, wait := s.throttle.Reserve(LoginKeys(clientAddr, strings.ToLower(username))...)
+	if res == nil {
+		return nil, apperr.New(apperr.KindRateLimited, "too_many_attempts",
+			"Too many failed sign-in attempts. Try again in "+humanWait(wait)+".")
+	}
+	defer res.Release() // a no-op once judged
 	var user models.User
 	err := s.db.WithContext(ctx).Where("username = ? COLLATE NOCASE", username).First(&user).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
@@ -139,19 +168,54 @@ func (s *Service) Login(ctx context.Context, username, password, clientKey strin
 	}
 	hash := user.PasswordHash
 	if hash == "" {
-		s.dummyOnce.Do(func() { s.dummyHash, _ = HashPasswordWith(s.hash, "timing-equaliser") })
-		hash = s.dummyHash
+		if hash, err = s.dummy(ctx); err != nil {
+			return nil, err
+		}
 	}
-	ok, err := CheckPassword(hash, password)
+	ok, err := s.hasher.Check(ctx, hash, password)
 	if err != nil {
+		if _, isApp := apperr.As(err); isApp {
+			return nil, err
+		}
 		return nil, apperr.Internal(err)
 	}
 	if !ok || user.ID == 0 {
-		s.throttle.Fail(keys...)
+		res.Fail()
 		return nil, ErrBadLogin
 	}
-	s.throttle.Reset(keys[1])
+	res.Succeed()
 	return s.newSession(ctx, user)
+}
+
+// dummy returns the hash that unknown users are checked against.
+func (s *Service) dummy(ctx context.Context) (string, error) {
+	s.dummyMu.Lock()
+	defer s.dummyMu.Unlock()
+	if s.dummyHash == "" {
+		h, err := s.hasher.Hash(ctx, "timing-equaliser")
+		if err != nil {
+			if _, ok := apperr.As(err); ok {
+				return "", err
+			}
+			return "", apperr.Internal(err)
+		}
+		s.dummyHash = h
+	}
+	return s.dummyHash, nil
+}
+
+// humanWait says a wait the way people do: "3 seconds", "14 minutes", "2 hours".
+func humanWait(d time.Duration) string {
+	switch {
+	case d <= time.Second:
+		return "a second"
+	case d < time.Minute:
+		return fmt.Sprintf("%d seconds", int(d.Round(time.Second).Seconds()))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d minutes", int((d + time.Minute - 1).Minutes()))
+	default:
+		return fmt.Sprintf("%d hours", int((d + time.Hour - 1).Hours()))
+	}
 }
 
 func (s *Service) newSession(ctx context.Context, user models.User) (*Login, error) {

@@ -33,6 +33,12 @@ type Config struct {
 	// before it counts as "auto-retry limit exceeded".
 	SyncMaxAttempts int
 
+	// PasswordHashMemoryMiB is argon2id's memory cost per password hash;
+	// PasswordHashConcurrency bounds how many run at once, so the memory
+	// that sign-in attempts can take is at most their product.
+	PasswordHashMemoryMiB   int
+	PasswordHashConcurrency int
+
 	HubSpotClientID     string // OAuth app client id (may also be set in the UI)
 	HubSpotClientSecret string // OAuth app client secret (may also be set in the UI)
 	HubSpotAPIBase      string // e.g. https://api.hubapi.com
@@ -54,7 +60,7 @@ type option struct {
 func Load(args []string, env func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
 		addr, dataDir, baseURL, secretKey, allowedHosts, syncCron, logLevel, logFormat string
-		syncAttempts                                                                   string
+		syncAttempts, hashMemory, hashConcurrency                                      string
 		hsID, hsSecret, hsAPI, hsApp                                                   string
 	}
 	opts := []option{
@@ -65,6 +71,8 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 		{"allowed-hosts", "", "comma-separated extra Host header values to accept", &raw.allowedHosts},
 		{"sync-cron", "5-55/10 * * * *", "cron schedule of the pull and sync loop", &raw.syncCron},
 		{"sync-max-attempts", "5", "attempts of a temporarily failing sync before it needs a person (backoff grows from 6 minutes)", &raw.syncAttempts},
+		{"password-hash-memory", "64", "memory cost of one password hash (argon2id) in MiB, 8 to 1024", &raw.hashMemory},
+		{"password-hash-concurrency", "2", "password hashes computed at once (sign-in, setup); more wait briefly or are refused", &raw.hashConcurrency},
 		{"log-level", "info", "log level: debug, info, warn, error", &raw.logLevel},
 		{"log-format", "text", "log format: text or json", &raw.logFormat},
 		{"hubspot-client-id", "", "client id of your HubSpot app (can also be set in the UI)", &raw.hsID},
@@ -134,6 +142,16 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 		errs = append(errs, fmt.Errorf("--sync-max-attempts %q must be a whole number from 1 to 20", raw.syncAttempts))
 	} else {
 		c.SyncMaxAttempts = n
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(raw.hashMemory)); err != nil || n < 8 || n > 1024 {
+		errs = append(errs, fmt.Errorf("--password-hash-memory %q must be a whole number of MiB from 8 to 1024", raw.hashMemory))
+	} else {
+		c.PasswordHashMemoryMiB = n
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(raw.hashConcurrency)); err != nil || n < 1 || n > 64 {
+		errs = append(errs, fmt.Errorf("--password-hash-concurrency %q must be a whole number from 1 to 64", raw.hashConcurrency))
+	} else {
+		c.PasswordHashConcurrency = n
 	}
 	if len(strings.Fields(c.SyncCron)) != 5 {
 		errs = append(errs, fmt.Errorf("--sync-cron %q must be a five-field cron expression such as \"5-55/10 * * * *\"", c.SyncCron))
