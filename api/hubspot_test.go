@@ -367,3 +367,40 @@ func TestHubSpotRoutesNeedSessionAndCSRF(t *testing.T) {
 		}
 	}
 }
+
+// TestHubSpotCallbackRefusesForeignReturnCookie: a return cookie that a
+// browser would read as another site falls back to a local page.
+func TestHubSpotCallbackRefusesForeignReturnCookie(t *testing.T) {
+	for _, v := range []string{"/%09/evil.example", "/%0a/evil.example", "/%5cevil.example", "//evil.example", "https://evil.example/",
+		"/\t/evil.example", "/%7f/evil.example"} {
+		t.Run(url.PathEscape(v), func(t *testing.T) {
+			e, _ := hsSetup(t)
+			e.client.Jar.SetCookies(mustURL(e.srv.URL+"/oauth/hubspot/callback"), []*http.Cookie{{Name: returnCookie, Value: url.QueryEscape(mustUnescape(t, v)), Path: "/oauth/hubspot/callback"}})
+			u, _ := url.Parse(e.srv.URL + "/oauth/hubspot/callback?error=access_denied&state=nothing")
+			loc := e.hsCallback(u)
+			if loc.String() != "/settings?error=hubspot_oauth_state_mismatch" {
+				t.Fatalf("redirected to %q", loc.String())
+			}
+		})
+	}
+}
+
+func mustUnescape(t *testing.T, s string) string {
+	v, err := url.PathUnescape(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestLocalPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/events/democon/conf2026/settings/hubspot": true, "/": true, "/a/b-c_d.e~f%20": true,
+		"": false, "x": false, "//evil": false, "/\\evil": false, "/\t/evil": false, "/a\nb": false, "/a?b": false,
+		"/a#b": false, "http://evil/": false, "/\x7f": false, "/\u200b": true, "/\u0085x": false,
+	} {
+		if got := localPath(p); got != want {
+			t.Errorf("localPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
