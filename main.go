@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -28,12 +29,14 @@ import (
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
 	"pretix-hubspot/datasync/mapping"
+	"pretix-hubspot/fserr"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
 	"pretix-hubspot/scheduler"
 	"pretix-hubspot/secret"
+	"pretix-hubspot/secret/keycheck"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -159,7 +162,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	}()
 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+		return nil, fserr.Describe("create data directory", cfg.DataDir, err)
 	}
 	if st, err := os.Stat(cfg.DataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
 		// The database holds password hashes and the sealed tokens; the key
@@ -177,6 +180,9 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		return nil, err
 	}
 	a.closers = append(a.closers, func() { models.Close(db) })
+	if err := checkKey(db, box, cfg, logger); err != nil {
+		return nil, err
+	}
 
 	hashParams := auth.DefaultHashParams
 	hashParams.Memory = uint32(cfg.PasswordHashMemoryMiB) * 1024
@@ -306,6 +312,35 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	case <-shutCtx.Done():
 		logger.Warn("sync worker did not stop in time")
 	}
+	return nil
+}
+
+// checkKey stops the start when the key cannot open what the database holds
+// (every page with a token would fail otherwise), unless the operator said
+// the old key is lost; then what it cannot open is erased, to be entered
+// again.
+func checkKey(db *gorm.DB, box *secret.Box, cfg *config.Config, logger *slog.Logger) error {
+	err := keycheck.Verify(db, box)
+	if err == nil || !errors.Is(err, keycheck.ErrWrongKey) {
+		return err
+	}
+	source := "the key file " + filepath.Join(cfg.DataDir, secret.KeyFile)
+	if cfg.SecretKey != "" {
+		source = "the key given by --secret-key / " + config.EnvName("secret-key")
+	}
+	if !cfg.ForgetSecrets {
+		return fmt.Errorf("%w: the tokens stored in %s were sealed with another key than %s. "+
+			"Start with the key this data directory was created with (its secret.key from a backup, or the --secret-key you used before). "+
+			"If that key is lost, start once with --forget-secrets: the stored pretix and HubSpot tokens are erased, "+
+			"everything else is kept, and you enter the tokens again", keycheck.ErrWrongKey, cfg.DatabasePath(), source)
+	}
+	f, err := keycheck.Forget(db, box)
+	if err != nil {
+		return err
+	}
+	logger.Warn("--forget-secrets: erased the secrets the current key cannot open; enter them again",
+		"pretix_tokens", f.PretixTokens, "hubspot_connections", f.HubSpotConnections, "hubspot_app_secrets", f.AppSecrets,
+		"webhook_urls_to_renew", f.WebhookSecrets)
 	return nil
 }
 

@@ -39,6 +39,10 @@ type Config struct {
 	PasswordHashMemoryMiB   int
 	PasswordHashConcurrency int
 
+	// ForgetSecrets erases, at start, the stored secrets the key cannot
+	// open (for an installation whose old key is lost).
+	ForgetSecrets bool
+
 	HubSpotClientID     string // OAuth app client id (may also be set in the UI)
 	HubSpotClientSecret string // OAuth app client secret (may also be set in the UI)
 	HubSpotAPIBase      string // e.g. https://api.hubapi.com
@@ -89,6 +93,8 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 		}
 		fs.StringVar(o.target, o.name, def, o.usage+" [$"+EnvName(o.name)+"]")
 	}
+	forget := fs.Bool("forget-secrets", strings.EqualFold(env(EnvName("forget-secrets")), "true"),
+		"erase the stored tokens the encryption key cannot open (when the old key is lost) and start [$"+EnvName("forget-secrets")+"]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -100,6 +106,7 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 		Addr: raw.addr, DataDir: raw.dataDir, SecretKey: raw.secretKey, SyncCron: raw.syncCron,
 		LogLevel: strings.ToLower(raw.logLevel), LogFormat: strings.ToLower(raw.logFormat),
 		HubSpotClientID: raw.hsID, HubSpotClientSecret: raw.hsSecret,
+		ForgetSecrets:  *forget,
 		HubSpotAPIBase: strings.TrimRight(raw.hsAPI, "/"), HubSpotAppBase: strings.TrimRight(raw.hsApp, "/"),
 	}
 	var errs []error

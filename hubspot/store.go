@@ -134,6 +134,11 @@ type credentials struct {
 	timeZone  string
 }
 
+func errTokensUnreadable() *apperr.Error {
+	return apperr.New(apperr.KindConflict, "hubspot_tokens_unreadable",
+		"The stored HubSpot tokens cannot be decrypted (the encryption key was replaced). Connect the HubSpot account again.")
+}
+
 func (s *Store) credentials(ctx context.Context, hubID int64) (*credentials, error) {
 	m, err := s.row(ctx, hubID)
 	if err != nil {
@@ -141,11 +146,11 @@ func (s *Store) credentials(ctx context.Context, hubID int64) (*credentials, err
 	}
 	access, err := s.box.Open(m.AccessTokenSealed)
 	if err != nil {
-		return nil, apperr.Internal(fmt.Errorf("open hubspot access token of %d: %w", hubID, err))
+		return nil, errTokensUnreadable().Wrap(fmt.Errorf("open hubspot access token of %d: %w", hubID, err))
 	}
 	refresh, err := s.box.Open(m.RefreshTokenSealed)
 	if err != nil {
-		return nil, apperr.Internal(fmt.Errorf("open hubspot refresh token of %d: %w", hubID, err))
+		return nil, errTokensUnreadable().Wrap(fmt.Errorf("open hubspot refresh token of %d: %w", hubID, err))
 	}
 	c := &credentials{hubID: hubID, kind: m.Kind, state: m.State, reason: m.StateReason, access: access, refresh: refresh, timeZone: m.TimeZone}
 	if m.ExpiresAt != nil {
@@ -267,7 +272,8 @@ func (s *Store) AppCredentials(ctx context.Context) (clientID, clientSecret stri
 	}
 	sec, err := s.box.Open(m.ClientSecretSealed)
 	if err != nil {
-		return "", "", apperr.Internal(fmt.Errorf("open hubspot client secret: %w", err))
+		return "", "", apperr.New(apperr.KindConflict, "hubspot_app_secret_unreadable",
+			"The stored client secret of the HubSpot app cannot be decrypted (the encryption key was replaced). Enter it again under Settings → HubSpot app.").Wrap(err)
 	}
 	return m.ClientID, sec, nil
 }

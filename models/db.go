@@ -12,6 +12,8 @@ import (
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"pretix-hubspot/fserr"
 )
 
 // Open opens (creating if needed) the SQLite database at path and applies
@@ -19,8 +21,8 @@ import (
 // file in t.TempDir() so they exercise WAL like production.
 func Open(path string) (*gorm.DB, error) {
 	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
+		if err := prepareFile(path); err != nil {
+			return nil, err
 		}
 	}
 	q := url.Values{}
@@ -57,6 +59,42 @@ func Open(path string) (*gorm.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// prepareFile makes sure the database can be opened for writing and is
+// private: it holds personal data and pretix order secrets. SQLite gives
+// its -wal and -shm files the database file's permissions, so creating the
+// file 0600 covers those too. Writing a probe file first turns SQLite's
+// misleading "unable to open database file" for a read-only or full
+// directory into a message that names the condition.
+func prepareFile(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fserr.Describe("create database directory", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".write-probe-*")
+	if err != nil {
+		return fserr.Describe("the data directory is not writable:", dir, err)
+	}
+	_, werr := probe.Write(make([]byte, 4096))
+	probe.Close()
+	os.Remove(probe.Name())
+	if werr != nil {
+		return fserr.Describe("write to the data directory", dir, werr)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fserr.Describe("open database", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fserr.Describe("make the database private", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Close closes the database's connection pool.

@@ -49,6 +49,10 @@ type OrganizerView struct {
 	Name        string     `json:"name"`
 	TokenSet    bool       `json:"token_set"`
 	WebhookPath string     `json:"webhook_path"` // /webhooks/pretix/<secret>, to append to this app's public address
+	// WebhookURLLost: the stored secret cannot be decrypted (the key was
+	// replaced), so the address cannot be shown; pretix's webhook still
+	// works (it is checked against a hash) until a new address is made.
+	WebhookURLLost bool `json:"webhook_url_lost"`
 	WebhookUser string     `json:"webhook_user"`
 	WebhookAuth bool       `json:"webhook_auth"`
 	Events      int        `json:"events"`
@@ -86,11 +90,11 @@ func (s *Service) view(ctx context.Context, o *models.PretixOrganizer) (*Organiz
 	s.mu.Lock()
 	v.Pull.Running = s.runs[o.ID] != nil
 	s.mu.Unlock()
-	sec, err := s.box.Open(o.WebhookSecretSealed)
-	if err != nil {
-		return nil, apperr.Internal(err)
+	if sec, err := s.box.Open(o.WebhookSecretSealed); err != nil {
+		v.WebhookURLLost = true
+	} else {
+		v.WebhookPath = WebhookPathPrefix + sec
 	}
-	v.WebhookPath = WebhookPathPrefix + sec
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&models.PretixEvent{}).Where("organizer_id = ? AND in_pretix", o.ID).Count(&n).Error; err != nil {
 		return nil, apperr.Internal(err)
@@ -111,8 +115,9 @@ func (s *Service) TestConnection(ctx context.Context, in ConnectInput, organizer
 		if err != nil {
 			return nil, err
 		}
-		if in.Token, err = s.box.Open(org.TokenSealed); err != nil {
-			return nil, apperr.Internal(err)
+		if in.Token, err = s.box.Open(org.TokenSealed); err != nil || in.Token == "" {
+			return nil, apperr.Invalid("pretix_token_unreadable",
+				"No readable API token is stored for this organizer (the encryption key was replaced). Enter the token again.").WithField("token", "Enter the token again.")
 		}
 		if in.BaseURL == "" {
 			in.BaseURL = org.BaseURL

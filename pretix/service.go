@@ -179,7 +179,7 @@ func (s *Service) newClient(base, token, slug string) (*Client, error) {
 func (s *Service) clientFor(org *models.PretixOrganizer) (*Client, error) {
 	token, err := s.box.Open(org.TokenSealed)
 	if err != nil {
-		return nil, apperr.New(apperr.KindInternal, "pretix_token_unreadable",
+		return nil, apperr.New(apperr.KindConflict, "pretix_token_unreadable",
 			"The stored pretix API token cannot be decrypted (was the encryption key changed?). Enter the token again in the pretix settings.").Wrap(err)
 	}
 	return s.newClient(org.BaseURL, token, org.Slug)

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"pretix-hubspot/fserr"
 )
 
 // KeyFile is the key's file name inside the data directory.
@@ -73,30 +75,63 @@ func LoadOrCreate(dataDir, envKey string) (*Box, error) {
 		if _, err := rand.Read(key); err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("create key file %s: %w", path, err)
-		}
-		if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if err := f.Close(); err != nil {
+		if err := writeKeyFile(dataDir, path, key); err != nil {
 			return nil, err
 		}
 		return NewBox(key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read key file %s: %w", path, err)
+		return nil, fserr.Describe("read key file", path, err)
+	}
+	if strings.TrimSpace(string(raw)) == "" {
+		return nil, fmt.Errorf("key file %s is empty (was the disk full when it was written?): restore it from your backup; "+
+			"if this data directory holds no connections yet, delete the file and a new key is made", path)
 	}
 	key, err := ParseKey(string(raw))
 	if err != nil {
-		return nil, fmt.Errorf("key file %s: %w", path, err)
+		return nil, fmt.Errorf("key file %s is damaged: %w; restore it from your backup", path, err)
 	}
 	return NewBox(key)
+}
+
+// writeKeyFile writes the key so that a crash or a full disk leaves either
+// no key file or a complete one, never an empty file that later starts
+// would take for a damaged key: a temporary file, synced, then renamed.
+func writeKeyFile(dataDir, path string, key []byte) error {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fserr.Describe("create data directory", dataDir, err)
+	}
+	f, err := os.CreateTemp(dataDir, ".secret.key-*")
+	if err != nil {
+		return fserr.Describe("create key file in", dataDir, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // gone after the rename; cleans up after a failure
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fserr.Describe("write key file", path, err)
+	}
+	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return fserr.Describe("write key file", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fserr.Describe("write key file", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fserr.Describe("write key file", path, err)
+	}
+	// Link, not rename: a key file another process created meanwhile is
+	// never replaced by ours.
+	if err := os.Link(tmp, path); err != nil {
+		return fserr.Describe("create key file", path, err)
+	}
+	if d, err := os.Open(dataDir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // Seal encrypts plain; the result is printable and safe to store in a TEXT
