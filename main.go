@@ -229,7 +229,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	// backlog drains at about 90 % of HubSpot's limit even on a busy
 	// machine (see hubspotsync's BenchmarkSyncBacklog).
 	runner := datasync.NewRunner(db, queue, clock, logger, syncProviders, datasync.RunnerOptions{
-		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), BatchSize: 250,
+		Owner: datasync.NewOwner(host, os.Getpid(), newRand()).String(), BatchSize: 250,
 	})
 	syncEnqueuer := datasync.NewEnqueuer(db, queue, runner.Poke, logger)
 	syncStatus := datasync.NewStatus(db, queue, clock, syncProviders, runner.Poke)
@@ -250,7 +250,9 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	}); err != nil {
 		return nil, err
 	}
-	if err := sched.Every("sync.sweep", time.Minute, func(ctx context.Context) error {
+	// With 45 s leases, a sweep every 15 s returns a job whose worker died
+	// unseen (on another machine) within a minute.
+	if err := sched.Every("sync.sweep", 15*time.Second, func(ctx context.Context) error {
 		n, err := queue.Sweep(ctx)
 		if n > 0 {
 			runner.Poke()
@@ -299,10 +301,9 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(shutCtx); err != nil {
 		logger.Warn("HTTP shutdown", "err", err)
 	}
-	// A sync run in progress stops at its next HubSpot call; its jobs keep
-	// their lease and the sweeper returns them when it expires. Nothing is
-	// lost, and running them again is safe: every write is preceded by a
-	// read.
+	// A sync run in progress stops at its next HubSpot call and hands its
+	// jobs back. Nothing is lost, and running them again is safe: every
+	// write is preceded by a read.
 	stopWork()
 	if err := sched.Shutdown(); err != nil {
 		logger.Warn("scheduler shutdown", "err", err)

@@ -61,6 +61,7 @@ type BulkProgress struct {
 	Skipped    int        `json:"skipped"`   // test-mode orders, never transferred
 	Pending    int        `json:"pending"`
 	Retrying   int        `json:"retrying"`
+	InFlight   int        `json:"in_flight"` // of Pending, being transferred now
 	Done       int        `json:"done"`
 	Failed     int        `json:"failed"`
 	Canceled   int        `json:"canceled"`
@@ -256,24 +257,27 @@ func (b *Bulk) Cancel(ctx context.Context, eventID, runID int64) (*BulkProgress,
 // whose job is gone was transferred (or found up to date).
 func (b *Bulk) progress(ctx context.Context, run *models.SyncBulkRun) (*BulkProgress, error) {
 	var c struct {
-		RowCount, Canceled, Pending, Retrying, Failed int
-		Enabled                                       bool
+		RowCount, Canceled, Pending, Retrying, Failed, InFlight int
+		Enabled                                                 bool
 	}
 	// One index lookup per order: its jobs' most telling state, 3 queued
-	// after an error (retrying), 2 queued or running, 1 failed, NULL none.
+	// after an error (retrying), 2 queued or running, 1 failed, NULL none;
+	// doubled, plus 1 while a job is in flight.
 	err := b.db.WithContext(ctx).Raw(`SELECT COUNT(*) AS row_count,
 			COALESCE(SUM(canceled), 0) AS canceled,
-			COALESCE(SUM(NOT canceled AND st >= 2), 0) AS pending,
-			COALESCE(SUM(NOT canceled AND st = 3), 0) AS retrying,
-			COALESCE(SUM(NOT canceled AND st = 1), 0) AS failed,
+			COALESCE(SUM(NOT canceled AND st >= 4), 0) AS pending,
+			COALESCE(SUM(NOT canceled AND st >= 6), 0) AS retrying,
+			COALESCE(SUM(NOT canceled AND st IN (2, 3)), 0) AS failed,
+			COALESCE(SUM(NOT canceled AND st >= 4 AND st % 2 = 1), 0) AS in_flight,
 			EXISTS (SELECT 1 FROM event_providers ep WHERE ep.event_id = ? AND ep.enabled) AS enabled
-		FROM (SELECT ro.canceled, (SELECT MAX(CASE WHEN j.state = 'failed' THEN 1 WHEN j.attempts > 0 AND j.last_error <> '' THEN 3 ELSE 2 END)
+		FROM (SELECT ro.canceled, (SELECT MAX(2 * CASE WHEN j.state = 'failed' THEN 1 WHEN j.attempts > 0 AND j.last_error <> '' THEN 3 ELSE 2 END
+					+ (j.state = 'in_flight'))
 				FROM sync_jobs j WHERE j.order_id = ro.order_id) AS st
 			FROM sync_bulk_run_orders ro WHERE ro.run_id = ?)`, run.EventID, run.ID).Scan(&c).Error
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
-	p := &BulkProgress{ID: run.ID, Selection: run.Selection, Total: run.Total, Skipped: run.Skipped, Pending: c.Pending, Retrying: c.Retrying,
+	p := &BulkProgress{ID: run.ID, Selection: run.Selection, Total: run.Total, Skipped: run.Skipped, Pending: c.Pending, Retrying: c.Retrying, InFlight: c.InFlight,
 		Failed: c.Failed, Canceled: c.Canceled, Done: c.RowCount - c.Canceled - c.Pending - c.Failed,
 		CreatedAt: run.CreatedAt.UTC(), FinishedAt: run.FinishedAt, CanceledAt: run.CanceledAt}
 	// Orders deleted since (their jobs went with them) count as done: there

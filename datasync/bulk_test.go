@@ -78,7 +78,7 @@ func TestBulkRunProgressAndCancel(t *testing.T) {
 	must(t, f.db.Model(&models.SyncJob{}).Where("order_id = 5").Update("state", "in_flight").Error)
 	p, err = b.Progress(ctx, 1, p.ID)
 	must(t, err)
-	if p.Done != 2 || p.Failed != 1 || p.Pending != 4 || p.Retrying != 1 || p.Canceled != 0 || !p.Running {
+	if p.Done != 2 || p.Failed != 1 || p.Pending != 4 || p.Retrying != 1 || p.InFlight != 1 || p.Canceled != 0 || !p.Running {
 		t.Fatalf("progress %+v", p)
 	}
 	if _, err := b.Progress(ctx, 2, p.ID); apperr.KindOf(err) != apperr.KindNotFound {
@@ -89,7 +89,7 @@ func TestBulkRunProgressAndCancel(t *testing.T) {
 	// the failed job of 3 stays on the problems page.
 	p, err = b.Cancel(ctx, 1, p.ID)
 	must(t, err)
-	if p.Canceled != 3 || p.Pending != 1 || p.Failed != 1 || p.Done != 2 || p.Running || p.CanceledAt == nil {
+	if p.Canceled != 3 || p.Pending != 1 || p.InFlight != 1 || p.Failed != 1 || p.Done != 2 || p.Running || p.CanceledAt == nil {
 		t.Fatalf("after cancel %+v", p)
 	}
 	var left []int64

@@ -78,10 +78,13 @@ func (q *Queue) Enqueue(ctx context.Context, eventID int64, orderIDs []int64, pr
 					continue
 				}
 				upd := map[string]any{"updated_at": now}
-				switch j.State {
-				case models.JobInFlight:
+				stale := j.State == models.JobInFlight && j.LeaseExpiresAt != nil && j.LeaseExpiresAt.Before(now)
+				switch {
+				case j.State == models.JobInFlight && !stale:
 					upd["rerun"] = true
 				default:
+					// A stale lease belongs to a worker that died: take the job over.
+					upd["lease_owner"], upd["lease_expires_at"], upd["leased_at"] = "", nil, nil
 					upd["state"] = models.JobPending
 					upd["triggered_by"], upd["triggered_at"] = trigger, now
 					upd["failure_mode"], upd["wait_reason"] = "", ""
@@ -124,10 +127,11 @@ func (q *Queue) Claim(ctx context.Context, provider, owner string, limit int, le
 		}
 		exp := now.Add(lease)
 		for i := range jobs {
-			jobs[i].State, jobs[i].LeaseOwner, jobs[i].LeaseExpiresAt = models.JobInFlight, owner, &exp
+			jobs[i].State, jobs[i].LeaseOwner, jobs[i].LeaseExpiresAt, jobs[i].LeasedAt = models.JobInFlight, owner, &exp, &now
 		}
 		return tx.Model(&models.SyncJob{}).Where("id IN ?", ids).
-			Updates(map[string]any{"state": models.JobInFlight, "lease_owner": owner, "lease_expires_at": exp, "wait_reason": "", "updated_at": now}).Error
+			Updates(map[string]any{"state": models.JobInFlight, "lease_owner": owner, "lease_expires_at": exp, "leased_at": now,
+				"wait_reason": "", "updated_at": now}).Error
 	})
 	return jobs, err
 }
@@ -187,7 +191,7 @@ func (q *Queue) finishTx(tx *gorm.DB, now time.Time, jobID int64, owner string, 
 // finishLoadedTx ends a job the caller has just read inside tx and checked
 // to be in flight under its own lease.
 func (q *Queue) finishLoadedTx(tx *gorm.DB, now time.Time, j models.SyncJob, o Outcome) error {
-	upd := map[string]any{"lease_owner": "", "lease_expires_at": nil, "updated_at": now}
+	upd := map[string]any{"lease_owner": "", "lease_expires_at": nil, "leased_at": nil, "updated_at": now}
 	switch o.Kind {
 	case OutcomeDone:
 		if !j.Rerun {
@@ -230,28 +234,66 @@ func (q *Queue) finishLoadedTx(tx *gorm.DB, now time.Time, j models.SyncJob, o O
 // probably crashes its worker.
 func (q *Queue) Sweep(ctx context.Context) (int, error) {
 	now := q.clock.Now().UTC()
-	var n int
-	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var jobs []models.SyncJob
-		if err := tx.Where("state = ? AND lease_expires_at < ?", models.JobInFlight, now).Find(&jobs).Error; err != nil {
-			return err
-		}
-		for _, j := range jobs {
-			upd := map[string]any{"lease_owner": "", "lease_expires_at": nil, "lease_expiries": j.LeaseExpiries + 1, "updated_at": now}
-			if j.LeaseExpiries+1 >= 2 {
-				upd["state"], upd["failure_mode"] = models.JobFailed, models.FailureInternal
-				upd["last_error"] = "The sync of this order was interrupted twice without finishing (for example by a crash). Check the logs, then retry."
-			} else {
-				upd["state"], upd["not_before"] = models.JobPending, now
-			}
-			if err := tx.Model(&models.SyncJob{}).Where("id = ? AND state = ?", j.ID, models.JobInFlight).Updates(upd).Error; err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+	return q.returnLeases(ctx, now, func(tx *gorm.DB) *gorm.DB {
+		return tx.Where("state = ? AND lease_expires_at < ?", models.JobInFlight, now)
 	})
-	return n, err
+}
+
+// ReclaimDead returns at once the jobs leased by processes on self's host
+// that no longer run (alive says which do), instead of waiting for their
+// leases to expire: after a crash and a restart the work resumes in
+// seconds. Leases of other hosts are left to expire.
+func (q *Queue) ReclaimDead(ctx context.Context, self Owner, alive func(pid int) bool) (int, error) {
+	var owners []string
+	if err := q.db.WithContext(ctx).Model(&models.SyncJob{}).Where("state = ? AND lease_owner <> ?", models.JobInFlight, self.String()).
+		Distinct().Pluck("lease_owner", &owners).Error; err != nil {
+		return 0, err
+	}
+	var dead []string
+	for _, s := range owners {
+		o, ok := ParseOwner(s)
+		if ok && o.Host == self.Host && (o.PID == self.PID || !alive(o.PID)) {
+			dead = append(dead, s)
+		}
+	}
+	if len(dead) == 0 {
+		return 0, nil
+	}
+	now := q.clock.Now().UTC()
+	return q.returnLeases(ctx, now, func(tx *gorm.DB) *gorm.DB {
+		return tx.Where("state = ? AND lease_owner IN ?", models.JobInFlight, dead)
+	})
+}
+
+const interruptedTwice = "The sync of this order was interrupted twice without finishing (for example by a crash). Check the logs, then retry."
+
+// returnLeases ends the leases of the in-flight jobs where selects, with two
+// set-based statements: a second lost lease fails the job, a first one
+// makes it due now.
+func (q *Queue) returnLeases(ctx context.Context, now time.Time, where func(*gorm.DB) *gorm.DB) (int, error) {
+	var n int64
+	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		failed := where(tx.Model(&models.SyncJob{})).Where("lease_expiries >= 1").
+			Updates(map[string]any{"lease_owner": "", "lease_expires_at": nil, "leased_at": nil, "lease_expiries": gorm.Expr("lease_expiries + 1"),
+				"state": models.JobFailed, "failure_mode": models.FailureInternal, "last_error": interruptedTwice, "updated_at": now})
+		if failed.Error != nil {
+			return failed.Error
+		}
+		again := where(tx.Model(&models.SyncJob{})).
+			Updates(map[string]any{"lease_owner": "", "lease_expires_at": nil, "leased_at": nil, "lease_expiries": gorm.Expr("lease_expiries + 1"),
+				"state": models.JobPending, "not_before": now, "updated_at": now})
+		n = failed.RowsAffected + again.RowsAffected
+		return again.Error
+	})
+	return int(n), err
+}
+
+// Renew extends the leases of every job owner holds, while its run goes on.
+func (q *Queue) Renew(ctx context.Context, owner string, lease time.Duration) (int64, error) {
+	now := q.clock.Now().UTC()
+	res := q.db.WithContext(ctx).Model(&models.SyncJob{}).Where("state = ? AND lease_owner = ?", models.JobInFlight, owner).
+		Update("lease_expires_at", now.Add(lease))
+	return res.RowsAffected, res.Error
 }
 
 // Release hands jobs this owner still holds back to the queue at once, for
@@ -261,7 +303,7 @@ func (q *Queue) Release(ctx context.Context, jobIDs []int64, owner string) (int6
 	now := q.clock.Now().UTC()
 	res := q.db.WithContext(ctx).Model(&models.SyncJob{}).
 		Where("id IN ? AND state = ? AND lease_owner = ?", jobIDs, models.JobInFlight, owner).
-		Updates(map[string]any{"state": models.JobPending, "not_before": now, "lease_owner": "", "lease_expires_at": nil, "updated_at": now})
+		Updates(map[string]any{"state": models.JobPending, "not_before": now, "lease_owner": "", "lease_expires_at": nil, "leased_at": nil, "updated_at": now})
 	return res.RowsAffected, res.Error
 }
 

@@ -54,6 +54,9 @@ type Runner struct {
 	logger    *slog.Logger
 	providers []Provider
 	owner     string
+	self      Owner // owner parsed, when it is host:pid:nonce
+	hasSelf   bool
+	alive     func(pid int) bool
 	batchSize int
 	lease     time.Duration
 
@@ -63,10 +66,18 @@ type Runner struct {
 
 // RunnerOptions tune a Runner.
 type RunnerOptions struct {
-	Owner     string        // lease owner id (host + pid)
+	Owner     string        // lease owner id: Owner.String() of this process
 	BatchSize int           // jobs claimed per round (default 500)
-	Lease     time.Duration // lease per round (default 15 min)
+	Lease     time.Duration // lease length, renewed every third of it while a run goes on (default DefaultLease)
+	// Alive says whether a process of this host runs (default
+	// ProcessAlive); leases of dead ones are reclaimed at once.
+	Alive func(pid int) bool
 }
+
+// DefaultLease is short so that the jobs of a process that died on another
+// machine, or whose death could not be seen, return within a minute (with
+// the sweeper's 15 s period); a live process renews its leases every 15 s.
+const DefaultLease = 45 * time.Second
 
 // NewRunner returns a runner for the given providers.
 func NewRunner(db *gorm.DB, q *Queue, clock clockwork.Clock, logger *slog.Logger, providers []Provider, o RunnerOptions) *Runner {
@@ -74,13 +85,17 @@ func NewRunner(db *gorm.DB, q *Queue, clock clockwork.Clock, logger *slog.Logger
 		o.BatchSize = 500
 	}
 	if o.Lease <= 0 {
-		o.Lease = 15 * time.Minute
+		o.Lease = DefaultLease
 	}
 	if o.Owner == "" {
 		o.Owner = "runner"
 	}
-	return &Runner{db: db, q: q, clock: clock, logger: logger, providers: providers, owner: o.Owner,
-		batchSize: o.BatchSize, lease: o.Lease, poke: make(chan struct{}, 1)}
+	if o.Alive == nil {
+		o.Alive = ProcessAlive
+	}
+	self, hasSelf := ParseOwner(o.Owner)
+	return &Runner{db: db, q: q, clock: clock, logger: logger, providers: providers, owner: o.Owner, self: self, hasSelf: hasSelf,
+		alive: o.Alive, batchSize: o.BatchSize, lease: o.Lease, poke: make(chan struct{}, 1)}
 }
 
 // Provider returns the provider with the given name.
@@ -115,13 +130,23 @@ func (r *Runner) Work(ctx context.Context) {
 	}
 }
 
-// RunOnce sweeps expired leases, then drains every due job.
+// RunOnce reclaims the jobs of dead predecessors, sweeps expired leases,
+// then drains every due job, renewing its leases meanwhile.
 func (r *Runner) RunOnce(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.hasSelf {
+		if n, err := r.q.ReclaimDead(ctx, r.self, r.alive); err != nil {
+			return fmt.Errorf("reclaim: %w", err)
+		} else if n > 0 {
+			r.logger.Info("resumed the sync jobs of a worker that stopped without finishing them", "jobs", n)
+		}
+	}
 	if _, err := r.q.Sweep(ctx); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
+	stopRenew := r.renewWhileRunning(ctx)
+	defer stopRenew()
 	for _, p := range r.providers {
 		for {
 			n, err := r.round(ctx, p)
@@ -134,6 +159,29 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// renewWhileRunning extends this runner's leases every third of their
+// length until the returned function is called.
+func (r *Runner) renewWhileRunning(ctx context.Context) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := r.clock.NewTicker(r.lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.Chan():
+				if _, err := r.q.Renew(ctx, r.owner, r.lease); err != nil && ctx.Err() == nil {
+					r.logger.Warn("could not renew sync leases; another worker may take the jobs over", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // round claims one batch and processes it per event; it returns how many

@@ -89,6 +89,8 @@ type JobView struct {
 	TriggeredBy string    `json:"triggered_by"`
 	Rerun       bool      `json:"rerun"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// InFlightSince is when a running job was claimed ("In flight since …").
+	InFlightSince *time.Time `json:"in_flight_since,omitempty"`
 }
 
 func (s *Status) view(j *models.SyncJob, now time.Time) JobView {
@@ -101,6 +103,10 @@ func (s *Status) view(j *models.SyncJob, now time.Time) JobView {
 		v.State, v.Label = StateFailed, v.FailureLabel
 	case j.State == models.JobInFlight:
 		v.State = StateInFlight
+		if j.LeasedAt != nil {
+			t := j.LeasedAt.UTC()
+			v.InFlightSince = &t
+		}
 	case j.NotBefore.After(now):
 		v.State = StateWaiting
 	default:

@@ -44,6 +44,16 @@ func TestStatusOrderAndProblems(t *testing.T) {
 	if j := os[0].Job; j.State != StateFailed || j.Label != "Provider reported a permanent error" || j.Error != "Email address x is invalid" {
 		t.Errorf("order 1 job %+v", j)
 	}
+	// Order 5 runs: the box says since when.
+	if jobs, _ := f.q.Claim(ctx, "test", "w", 1, time.Minute); len(jobs) != 1 || jobs[0].OrderID != 5 {
+		t.Fatalf("claimed %+v", jobs)
+	}
+	os, err = st.OrderStatus(ctx, 5)
+	must(t, err)
+	if j := os[0].Job; j.State != StateInFlight || j.InFlightSince == nil || !j.InFlightSince.Equal(t0) {
+		t.Errorf("order 5 job %+v", j)
+	}
+	must(t, f.q.Finish(ctx, os[0].Job.ID, "w", Outcome{Kind: OutcomeWait, RetryAfter: t0}))
 	os, err = st.OrderStatus(ctx, 6)
 	must(t, err)
 	if os[0].Job != nil || len(os[0].Results) != 1 || os[0].Results[0].Link == "" {

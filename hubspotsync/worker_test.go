@@ -1,6 +1,7 @@
 package hubspotsync
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,6 +48,9 @@ type workerConfig struct {
 	RetryBase    time.Duration `json:"retry_base"`
 	MaxAttempts  int           `json:"max_attempts"`
 	Deadline     time.Duration `json:"deadline"`
+	// ClientTimeout is how long the worker waits for one HubSpot answer
+	// (default 20 s).
+	ClientTimeout time.Duration `json:"client_timeout"`
 }
 
 // workerReport is what a worker prints as its last line.
@@ -83,7 +87,7 @@ func workerMain() int {
 	clock := clockwork.NewRealClock()
 	hs := hubspot.NewService(hubspot.Options{DB: db, Box: box, APIBaseURL: cfg.APIBase, AppBaseURL: cfg.APIBase,
 		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Clock: clock, Logger: logger,
-		HTTPClient: &http.Client{Timeout: 20 * time.Second}})
+		HTTPClient: &http.Client{Timeout: cmp.Or(cfg.ClientTimeout, 20*time.Second)}})
 	policy := datasync.DefaultRetryPolicy
 	if cfg.RetryBase > 0 {
 		policy.Base = cfg.RetryBase
@@ -94,7 +98,8 @@ func workerMain() int {
 	q := datasync.NewQueue(db, clock, policy, rand.New(rand.NewPCG(uint64(os.Getpid()), 1)))
 	prov := New(Options{DB: db, Portals: hs, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})
 	runner := datasync.NewRunner(db, q, clock, logger, []datasync.Provider{prov},
-		datasync.RunnerOptions{Owner: "worker-" + strconv.Itoa(os.Getpid()), BatchSize: cfg.BatchSize, Lease: cfg.Lease})
+		datasync.RunnerOptions{Owner: datasync.NewOwner("test-host", os.Getpid(), rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))).String(),
+			BatchSize: cfg.BatchSize, Lease: cfg.Lease})
 	if path := os.Getenv("HUBSPOTSYNC_WORKER_CPUPROFILE"); path != "" {
 		// For looking into the benchmark: where a drain spends its time.
 		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {

@@ -53,6 +53,7 @@ type SyncJob struct {
 	State          string
 	LeaseOwner     string
 	LeaseExpiresAt *time.Time
+	LeasedAt       *time.Time // when the current lease began ("in flight since")
 	LeaseExpiries  int
 	FailureMode    string
 	LastError      string

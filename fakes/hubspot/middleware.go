@@ -113,6 +113,7 @@ const (
 	faultResetBefore
 	faultResetAfter
 	faultRateLimit
+	faultSlowAfter
 )
 
 type fault struct {
@@ -128,7 +129,7 @@ func (s *Server) drawFault() fault {
 	if f.LatencyRate > 0 && s.rnd.Float64() < f.LatencyRate {
 		out.latency = f.Latency
 	}
-	total := f.ServerErrorRate + f.LockedRate + f.ResetRate + f.RateLimitRate
+	total := f.ServerErrorRate + f.LockedRate + f.ResetRate + f.RateLimitRate + f.SlowRate
 	if total <= 0 {
 		return out
 	}
@@ -146,8 +147,10 @@ func (s *Server) drawFault() fault {
 		if s.rnd.IntN(2) == 1 {
 			out.kind = faultResetAfter
 		}
-	case u < total:
+	case u < f.ServerErrorRate+f.LockedRate+f.ResetRate+f.RateLimitRate:
 		out.kind = faultRateLimit
+	case u < total:
+		out.kind = faultSlowAfter
 	}
 	return out
 }
@@ -192,8 +195,13 @@ func (s *Server) api(pattern string, h apiHandler) {
 			return
 		}
 		var out http.ResponseWriter = w
-		if f.kind == faultResetAfter {
+		var held *heldWriter
+		switch f.kind {
+		case faultResetAfter:
 			out = discardWriter{h: http.Header{}}
+		case faultSlowAfter:
+			held = &heldWriter{h: http.Header{}}
+			out = held
 		}
 		sw := &statusWriter{ResponseWriter: out}
 		s.mu.Lock()
@@ -211,7 +219,38 @@ func (s *Server) api(pattern string, h apiHandler) {
 		if f.kind == faultResetAfter {
 			resetConn(w)
 		}
+		if held != nil {
+			// Applied already; the answer comes too late for most clients.
+			t := s.clock.NewTimer(s.opts.Faults.Slow)
+			select {
+			case <-t.Chan():
+				held.sendTo(w)
+			case <-r.Context().Done():
+				t.Stop()
+			}
+		}
 	})
+}
+
+// heldWriter keeps an answer to send later.
+type heldWriter struct {
+	h      http.Header
+	status int
+	body   []byte
+}
+
+func (b *heldWriter) Header() http.Header         { return b.h }
+func (b *heldWriter) Write(p []byte) (int, error) { b.body = append(b.body, p...); return len(p), nil }
+func (b *heldWriter) WriteHeader(code int)        { b.status = code }
+
+func (b *heldWriter) sendTo(w http.ResponseWriter) {
+	for k, v := range b.h {
+		w.Header()[k] = v
+	}
+	if b.status != 0 {
+		w.WriteHeader(b.status)
+	}
+	w.Write(b.body)
 }
 
 func (s *Server) countStatus(code int) {

@@ -81,6 +81,11 @@ type Faults struct {
 	ResetRate       float64       // connection reset, before or after the request is applied
 	RateLimitRate   float64       // a spurious 429 TEN_SECONDLY_ROLLING
 	LatencyRate     float64       // share of requests delayed by Latency
+	// SlowRate is the share of requests that are applied and then answered
+	// only after Slow: longer than a client waits, so it gives up on a
+	// write that happened, the hazard a timeout brings.
+	SlowRate float64
+	Slow     time.Duration
 	Latency         time.Duration // waited on Options.Clock
 }
 
