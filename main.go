@@ -276,7 +276,10 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 // shuts them down when ctx ends.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
 	cfg, logger, sched, runner, started := a.cfg, a.logger, a.sched, a.runner, a.started
-	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	// ReadTimeout bounds a slow body too (the API's bodies are at most 1 MB),
+	// so a client that trickles bytes cannot hold connections open.
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	sched.Start()
 	workCtx, stopWork := context.WithCancel(context.Background())
 	defer stopWork()

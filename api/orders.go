@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,15 +64,21 @@ func (h *ordersHandler) get(c echo.Context) error {
 	return c.JSON(http.StatusOK, envelope{Data: d})
 }
 
-// intParam reads an optional whole-number query parameter (0 when absent).
+// maxQueryInt bounds paging parameters: page × page size must not
+// overflow into a negative offset (which would answer the first page).
+const maxQueryInt = 1_000_000
+
+// intParam reads an optional whole-number query parameter from 0 to
+// maxQueryInt (0 when absent).
 func intParam(c echo.Context, name string) (int, error) {
 	s := c.QueryParam(name)
 	if s == "" {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, apperr.Invalid("query_param_invalid", "The parameter \u201c"+name+"\u201d must be a whole number.").WithField(name, "A whole number.")
+	if err != nil || n < 0 || n > maxQueryInt {
+		return 0, apperr.Invalid("query_param_invalid", fmt.Sprintf("The parameter \u201c%s\u201d must be a whole number from 0 to %d.", name, maxQueryInt)).
+			WithField(name, "A whole number from 0 to 1000000.")
 	}
 	return n, nil
 }

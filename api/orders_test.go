@@ -138,6 +138,8 @@ func TestOrdersList(t *testing.T) {
 		{name: "unknown status", query: "status=x", wantStatus: 400, wantField: "status"},
 		{name: "page not a number", query: "page=two", wantStatus: 400, wantField: "page"},
 		{name: "page size too big", query: "page_size=500", wantStatus: 400, wantField: "page_size"},
+		{name: "page that overflows the offset", query: "page=9223372036854775807", wantStatus: 400, wantField: "page"},
+		{name: "negative page", query: "page=-1", wantStatus: 400, wantField: "page"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

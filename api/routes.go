@@ -13,7 +13,7 @@ import (
 func registerRoutes(e *echo.Echo, d Deps) {
 	authH := &authHandler{svc: d.Auth, secure: d.Config.BaseURL.Scheme == "https", token: newToken}
 
-	e.GET("/healthz", healthz)
+	e.GET("/healthz", (&healthCheck{db: d.DB, clock: d.Clock, log: d.Logger}).serve)
 
 	apiG := e.Group("/api", middleware.BodyLimit("1M"), loadSession(d.Auth), csrfCheck)
 	apiG.GET("/session", authH.state)

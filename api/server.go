@@ -3,11 +3,14 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 	"github.com/labstack/echo/v4"
@@ -19,6 +22,7 @@ import (
 	"pretix-hubspot/datasync"
 	"pretix-hubspot/datasync/mapping"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
 )
 
@@ -57,6 +61,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(requestLogger(d.Logger))
 	e.Use(securityHeaders)
 	e.Use(hostCheck(d.Config.Hosts()))
+	e.Use(originCheck(d.Config.Hosts()))
 	registerRoutes(e, d)
 	return e
 }
@@ -67,6 +72,36 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func healthz(c echo.Context) error {
+// healthCheck answers /healthz: ok while the database takes writes. Anyone
+// may ask, so the probe runs at most once a second and the rest share its
+// answer.
+type healthCheck struct {
+	db    *gorm.DB
+	clock clockwork.Clock
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	checked time.Time
+	err     error
+}
+
+func (h *healthCheck) serve(c echo.Context) error {
+	h.mu.Lock()
+	now := h.clock.Now()
+	if h.checked.IsZero() || now.Sub(h.checked) >= time.Second {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+		err := models.ProbeWrite(ctx, h.db, now)
+		cancel()
+		if err != nil && h.err == nil {
+			h.log.Error("the database cannot be written", "err", err)
+		}
+		h.checked, h.err = now, err
+	}
+	err := h.err
+	h.mu.Unlock()
+	if err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "error",
+			"error": "The database cannot be written (is the disk full or read-only?). Syncs wait until it can; see the log for details."})
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }

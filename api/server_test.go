@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRouting(t *testing.T) {
@@ -104,5 +105,57 @@ func TestPreSessionCSRFRequiredForLogin(t *testing.T) {
 	r = env.do("POST", "/api/setup", map[string]string{"username": "admin", "password": "correct horse battery"}, nil)
 	if r.Status != 200 {
 		t.Fatalf("setup with token: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestOriginCheck(t *testing.T) {
+	env := newTestEnv(t)
+	env.signUp()
+	for _, tc := range []struct {
+		name, method, origin string
+		status               int
+	}{
+		{"foreign origin refused", "POST", "https://evil.example", 403},
+		{"null origin refused", "POST", "null", 403},
+		{"look-alike port refused", "POST", "http://127.0.0.1:1", 403},
+		{"own origin passes", "POST", env.srv.URL, 404},
+		{"no origin passes", "POST", "", 404},
+		{"safe methods are not checked", "GET", "https://evil.example", 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hdr := map[string]string{}
+			if tc.origin != "" {
+				hdr["Origin"] = tc.origin
+			}
+			r := env.do(tc.method, "/api/nothing-here", nil, hdr)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+			if tc.status == 403 && !strings.Contains(string(r.Body), "origin_not_allowed") {
+				t.Fatalf("body %s", r.Body)
+			}
+		})
+	}
+}
+
+// TestHealthzReportsUnwritableDatabase: a database that takes no writes
+// (full or read-only disk) makes /healthz fail with a message.
+func TestHealthzReportsUnwritableDatabase(t *testing.T) {
+	env := newTestEnv(t)
+	if r := env.do("GET", "/healthz", nil, nil); r.Status != 200 {
+		t.Fatalf("healthy: %d %s", r.Status, r.Body)
+	}
+	if err := env.db.Exec("PRAGMA query_only = ON").Error; err != nil {
+		t.Fatal(err)
+	}
+	defer env.db.Exec("PRAGMA query_only = OFF")
+	// Within the second the last answer stands: the probe is rate-bounded.
+	if r := env.do("GET", "/healthz", nil, nil); r.Status != 200 {
+		t.Fatalf("cached answer: %d", r.Status)
+	}
+	env.clock.Advance(2 * time.Second)
+	r := env.do("GET", "/healthz", nil, nil)
+	if r.Status != 503 || !strings.Contains(string(r.Body), "cannot be written") {
+		t.Fatalf("unwritable database: %d %s", r.Status, r.Body)
 	}
 }
