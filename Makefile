@@ -6,7 +6,7 @@ UI_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) fro
 CHROMIUM ?= /usr/bin/chromium
 ARGS ?=
 
-.PHONY: run demo build ui deps test test-go test-ui test-e2e check-fmt chromium bench clean
+.PHONY: run demo build ui deps test test-go test-ui test-e2e check-fmt chromium bench fuzz clean
 
 run: build ## build everything and start on 127.0.0.1:8080
 	./$(BIN) serve $(ARGS)
@@ -63,6 +63,17 @@ chromium:
 
 bench: build ## performance figures, one "BENCH <name> <value> <unit>" line each
 	@PH_BIN=$(CURDIR)/$(BIN) go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./... | grep -E '^(BENCH|FAIL|ok|---)' || true
+
+# Every fuzz target for FUZZTIME each (their seed corpora also run in make test).
+FUZZTIME ?= 60s
+fuzz:
+	@set -e; for pkg in $$(go list ./...); do \
+	  for t in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$t ($$pkg, $(FUZZTIME))"; \
+	    go test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg 2>&1 | tail -3; \
+	    test $${PIPESTATUS[0]} -eq 0; \
+	  done; \
+	done
 
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/index.html frontend/dist/favicon.svg
