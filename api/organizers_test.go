@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math/rand"
@@ -11,6 +12,7 @@ import (
 
 	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/models"
+	"pretix-hubspot/secret"
 )
 
 // pxConnect connects the emulator's organizer through the API and waits for
@@ -325,6 +327,42 @@ func TestOrganizerRoutesNeedSession(t *testing.T) {
 		r := e.do(rt.method, rt.path, map[string]string{}, nil)
 		if r.Status != http.StatusUnauthorized {
 			t.Errorf("%s %s without a session: %d %s", rt.method, rt.path, r.Status, r.Body)
+		}
+	}
+}
+
+// TestOrganizerWithUnreadableSecrets: secrets sealed under another key (the
+// key was replaced) give pages that say what to do, and entering the token
+// and making a new webhook address repair the connection.
+func TestOrganizerWithUnreadableSecrets(t *testing.T) {
+	e := newTestEnv(t)
+	e.signUp()
+	e.pxGenerate("conf2026", 3, 1)
+	e.pxConnect()
+	other, _ := secret.NewBox(bytes.Repeat([]byte{7}, 32)) // not the test key
+	tok, _ := other.Seal(pxToken)
+	hook, _ := other.Seal("old-webhook-secret")
+	if err := e.db.Model(&models.PretixOrganizer{}).Where("slug = ?", pxOrganizer).
+		Updates(map[string]any{"token_sealed": tok, "webhook_secret_sealed": hook}).Error; err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name, method, path string
+		body               any
+		status             int
+		want               string
+	}{
+		{"the page still opens", "GET", "/api/organizers/democon", nil, 200, `"webhook_url_lost":true`},
+		{"testing the stored token says to enter it again", "POST", "/api/organizers/democon/test", map[string]string{}, 400, "pretix_token_unreadable"},
+		{"pulling says so too", "POST", "/api/organizers/democon/pull", nil, 202, ``},
+		{"entering the token again works", "PUT", "/api/organizers/democon", map[string]string{"token": pxToken}, 200, `"token_set":true`},
+		{"the stored token is readable again", "POST", "/api/organizers/democon/test", map[string]string{}, 200, `"name":"DemoCon Events"`},
+		{"a new webhook address can be made", "PUT", "/api/organizers/democon", map[string]any{"rotate_webhook_secret": true}, 200, `"webhook_url_lost":false`},
+	}
+	for _, s := range steps {
+		r := e.do(s.method, s.path, s.body, nil)
+		if r.Status != s.status || !strings.Contains(string(r.Body), s.want) {
+			t.Fatalf("%s: %d %s", s.name, r.Status, r.Body)
 		}
 	}
 }
