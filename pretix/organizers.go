@@ -43,23 +43,23 @@ type UpdateInput struct {
 // OrganizerView is a connected organizer as the UI sees it. It never contains
 // the API token.
 type OrganizerView struct {
-	ID          int64      `json:"id"`
-	BaseURL     string     `json:"base_url"` // e.g. https://pretix.eu/ (without api/v1/)
-	Slug        string     `json:"slug"`
-	Name        string     `json:"name"`
-	TokenSet    bool       `json:"token_set"`
-	WebhookPath string     `json:"webhook_path"` // /webhooks/pretix/<secret>, to append to this app's public address
+	ID          int64  `json:"id"`
+	BaseURL     string `json:"base_url"` // e.g. https://pretix.eu/ (without api/v1/)
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	TokenSet    bool   `json:"token_set"`
+	WebhookPath string `json:"webhook_path"` // /webhooks/pretix/<secret>, to append to this app's public address
 	// WebhookURLLost: the stored secret cannot be decrypted (the key was
 	// replaced), so the address cannot be shown; pretix's webhook still
 	// works (it is checked against a hash) until a new address is made.
-	WebhookURLLost bool `json:"webhook_url_lost"`
-	WebhookUser string     `json:"webhook_user"`
-	WebhookAuth bool       `json:"webhook_auth"`
-	Events      int        `json:"events"`
-	Orders      int        `json:"orders"`
-	Pull        PullStatus `json:"pull"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	WebhookURLLost bool       `json:"webhook_url_lost"`
+	WebhookUser    string     `json:"webhook_user"`
+	WebhookAuth    bool       `json:"webhook_auth"`
+	Events         int        `json:"events"`
+	Orders         int        `json:"orders"`
+	Pull           PullStatus `json:"pull"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
 
 // PullStatus is the outcome of an organizer's latest pull.

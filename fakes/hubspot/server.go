@@ -76,17 +76,17 @@ type RateLimit struct {
 // Faults configure injected failures on API paths (not OAuth). Rates are
 // probabilities per request, drawn from the seeded random source.
 type Faults struct {
-	ServerErrorRate float64       // 500/502/503/504
-	LockedRate      float64       // 423 Locked
-	ResetRate       float64       // connection reset, before or after the request is applied
-	RateLimitRate   float64       // a spurious 429 TEN_SECONDLY_ROLLING
-	LatencyRate     float64       // share of requests delayed by Latency
+	ServerErrorRate float64 // 500/502/503/504
+	LockedRate      float64 // 423 Locked
+	ResetRate       float64 // connection reset, before or after the request is applied
+	RateLimitRate   float64 // a spurious 429 TEN_SECONDLY_ROLLING
+	LatencyRate     float64 // share of requests delayed by Latency
 	// SlowRate is the share of requests that are applied and then answered
 	// only after Slow: longer than a client waits, so it gives up on a
 	// write that happened, the hazard a timeout brings.
 	SlowRate float64
 	Slow     time.Duration
-	Latency         time.Duration // waited on Options.Clock
+	Latency  time.Duration // waited on Options.Clock
 }
 
 // DefaultPortals returns the two accounts the consent page offers by default.
