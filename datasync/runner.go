@@ -168,13 +168,17 @@ func (r *Runner) renewWhileRunning(ctx context.Context) func() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := r.clock.NewTicker(r.lease / 3)
+		// Paced on wall time, not the injected clock: a fake clock in tests
+		// must not see a sleeper for the whole run (it would be advanced
+		// past waits that did not happen), and the expiry it writes still
+		// comes from the injected clock.
+		t := time.NewTicker(r.lease / 3)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.Chan():
+			case <-t.C:
 				if _, err := r.q.Renew(ctx, r.owner, r.lease); err != nil && ctx.Err() == nil {
 					r.logger.Warn("could not renew sync leases; another worker may take the jobs over", "err", err)
 				}
