@@ -62,7 +62,8 @@ chromium:
 	fi
 
 bench: build ## performance figures, one "BENCH <name> <value> <unit>" line each
-	@PH_BIN=$(CURDIR)/$(BIN) go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./... | grep -E '^(BENCH|FAIL|ok|---)' || true
+	@out=$$(mktemp); PH_BIN=$(CURDIR)/$(BIN) go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./... >$$out 2>&1; st=$$?; \
+	grep -E '^(BENCH|FAIL|ok|---|panic)' $$out; rm -f $$out; exit $$st
 
 # Every fuzz target for FUZZTIME each (their seed corpora also run in make test).
 FUZZTIME ?= 60s

@@ -10,8 +10,10 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -30,7 +32,44 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(run(append([]string{"serve"}, args...), os.Getenv, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	buildOnce sync.Once
+	builtDir  string
+	built     string
+	buildErr  error
+)
+
+// appBinary is the binary startApp runs: PH_BIN when set (make bench), a
+// plain build of this module when the tests run with the race detector
+// (its memory overhead would distort what the process measures), else ""
+// for this test binary itself.
+func appBinary(tb testing.TB) string {
+	if bin := os.Getenv("PH_BIN"); bin != "" {
+		return bin
+	}
+	if !raceEnabled {
+		return ""
+	}
+	buildOnce.Do(func() {
+		if builtDir, buildErr = os.MkdirTemp("", "ph-app-"); buildErr != nil {
+			return
+		}
+		built = filepath.Join(builtDir, "pretix-hubspot")
+		if out, err := exec.Command("go", "build", "-o", built, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+	return built
 }
 
 // appProcess is the app running in a process of its own.
@@ -40,8 +79,7 @@ type appProcess struct {
 	stderr *bytes.Buffer
 }
 
-// startApp starts the app (the binary in PH_BIN when set, as make bench
-// does, else this test binary) on a free port with the given extra flags,
+// startApp starts the app (see appBinary) on a free port with the given extra flags,
 // and waits until it is healthy.
 func startApp(tb testing.TB, dataDir string, extra ...string) *appProcess {
 	tb.Helper()
@@ -53,7 +91,7 @@ func startApp(tb testing.TB, dataDir string, extra ...string) *appProcess {
 	ln.Close()
 	args := append([]string{"--addr", addr, "--data-dir", dataDir, "--log-level", "warn"}, extra...)
 	var cmd *exec.Cmd
-	if bin := os.Getenv("PH_BIN"); bin != "" {
+	if bin := appBinary(tb); bin != "" {
 		cmd = exec.Command(bin, append([]string{"serve"}, args...)...)
 	} else {
 		b, _ := json.Marshal(args)
