@@ -257,27 +257,33 @@ func (b *Bulk) Cancel(ctx context.Context, eventID, runID int64) (*BulkProgress,
 // whose job is gone was transferred (or found up to date).
 func (b *Bulk) progress(ctx context.Context, run *models.SyncBulkRun) (*BulkProgress, error) {
 	var c struct {
-		RowCount, Canceled, Pending, Retrying, Failed, InFlight int
-		Enabled                                                 bool
+		RowCount, Canceled, Pending, Retrying, Failed int
+		Enabled                                       bool
 	}
 	// One index lookup per order: its jobs' most telling state, 3 queued
-	// after an error (retrying), 2 queued or running, 1 failed, NULL none;
-	// doubled, plus 1 while a job is in flight.
+	// after an error (retrying), 2 queued or running, 1 failed, NULL none.
 	err := b.db.WithContext(ctx).Raw(`SELECT COUNT(*) AS row_count,
 			COALESCE(SUM(canceled), 0) AS canceled,
-			COALESCE(SUM(NOT canceled AND st >= 4), 0) AS pending,
-			COALESCE(SUM(NOT canceled AND st >= 6), 0) AS retrying,
-			COALESCE(SUM(NOT canceled AND st IN (2, 3)), 0) AS failed,
-			COALESCE(SUM(NOT canceled AND st >= 4 AND st % 2 = 1), 0) AS in_flight,
+			COALESCE(SUM(NOT canceled AND st >= 2), 0) AS pending,
+			COALESCE(SUM(NOT canceled AND st = 3), 0) AS retrying,
+			COALESCE(SUM(NOT canceled AND st = 1), 0) AS failed,
 			EXISTS (SELECT 1 FROM event_providers ep WHERE ep.event_id = ? AND ep.enabled) AS enabled
-		FROM (SELECT ro.canceled, (SELECT MAX(2 * CASE WHEN j.state = 'failed' THEN 1 WHEN j.attempts > 0 AND j.last_error <> '' THEN 3 ELSE 2 END
-					+ (j.state = 'in_flight'))
+		FROM (SELECT ro.canceled, (SELECT MAX(CASE WHEN j.state = 'failed' THEN 1 WHEN j.attempts > 0 AND j.last_error <> '' THEN 3 ELSE 2 END)
 				FROM sync_jobs j WHERE j.order_id = ro.order_id) AS st
 			FROM sync_bulk_run_orders ro WHERE ro.run_id = ?)`, run.EventID, run.ID).Scan(&c).Error
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
-	p := &BulkProgress{ID: run.ID, Selection: run.Selection, Total: run.Total, Skipped: run.Skipped, Pending: c.Pending, Retrying: c.Retrying, InFlight: c.InFlight,
+	// In flight are at most a few rounds of jobs: counted from their side.
+	var inFlight int
+	err = b.db.WithContext(ctx).Raw(`SELECT COUNT(DISTINCT j.order_id) FROM sync_jobs j
+		WHERE j.event_id = ? AND j.state = 'in_flight'
+			AND EXISTS (SELECT 1 FROM sync_bulk_run_orders ro WHERE ro.run_id = ? AND ro.order_id = j.order_id AND NOT ro.canceled)`,
+		run.EventID, run.ID).Scan(&inFlight).Error
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	p := &BulkProgress{ID: run.ID, Selection: run.Selection, Total: run.Total, Skipped: run.Skipped, Pending: c.Pending, Retrying: c.Retrying, InFlight: inFlight,
 		Failed: c.Failed, Canceled: c.Canceled, Done: c.RowCount - c.Canceled - c.Pending - c.Failed,
 		CreatedAt: run.CreatedAt.UTC(), FinishedAt: run.FinishedAt, CanceledAt: run.CanceledAt}
 	// Orders deleted since (their jobs went with them) count as done: there
