@@ -187,7 +187,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	hashParams := auth.DefaultHashParams
 	hashParams.Memory = uint32(cfg.PasswordHashMemoryMiB) * 1024
 	authSvc := auth.NewService(db, clock, config.SessionTTL,
-		auth.WithHasher(auth.NewHasher(hashParams, cfg.PasswordHashConcurrency, 4*cfg.PasswordHashConcurrency, 5*time.Second)))
+		auth.WithHasher(auth.DefaultHasher(hashParams, cfg.PasswordHashConcurrency)))
 	hubspotSvc := hubspot.NewService(hubspot.Options{
 		DB: db, Box: box, Clock: clock, Logger: logger,
 		APIBaseURL: cfg.HubSpotAPIBase, AppBaseURL: cfg.HubSpotAppBase,

@@ -24,10 +24,7 @@ const (
 // hostCheck refuses requests whose Host header is not one of ours, which
 // defeats DNS-rebinding attacks against a server on localhost.
 func hostCheck(hosts []string) echo.MiddlewareFunc {
-	allowed := make(map[string]bool, len(hosts))
-	for _, h := range hosts {
-		allowed[strings.ToLower(h)] = true
-	}
+	allowed := hostSet(hosts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !allowed[strings.ToLower(c.Request().Host)] {
@@ -44,10 +41,7 @@ func hostCheck(hosts []string) echo.MiddlewareFunc {
 // if a token leaked. Requests without Origin (pretix's webhooks, curl) are
 // let through to the checks behind.
 func originCheck(hosts []string) echo.MiddlewareFunc {
-	allowed := make(map[string]bool, len(hosts))
-	for _, h := range hosts {
-		allowed[strings.ToLower(h)] = true
-	}
+	allowed := hostSet(hosts)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			switch c.Request().Method {
@@ -66,6 +60,15 @@ func originCheck(hosts []string) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// hostSet is hosts in lower case, for lookups.
+func hostSet(hosts []string) map[string]bool {
+	allowed := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		allowed[strings.ToLower(h)] = true
+	}
+	return allowed
 }
 
 // securityHeaders sets conservative browser policies on every response.

@@ -78,7 +78,7 @@ func intParam(c echo.Context, name string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > maxQueryInt {
 		return 0, apperr.Invalid("query_param_invalid", fmt.Sprintf("The parameter \u201c%s\u201d must be a whole number from 0 to %d.", name, maxQueryInt)).
-			WithField(name, "A whole number from 0 to 1000000.")
+			WithField(name, fmt.Sprintf("A whole number from 0 to %d.", maxQueryInt))
 	}
 	return n, nil
 }

@@ -21,7 +21,8 @@ type Hasher struct {
 	maxWait time.Duration
 }
 
-// ErrBusy is returned when every hashing slot is taken.
+// ErrBusy is returned when every hashing slot is taken. Every error the
+// Hasher returns is an *apperr.Error.
 var ErrBusy = apperr.New(apperr.KindRateLimited, "busy",
 	"The server is busy checking other sign-ins. Try again in a few seconds.")
 
@@ -31,9 +32,6 @@ func NewHasher(p HashParams, running, waiting int, maxWait time.Duration) *Hashe
 	running = max(running, 1)
 	return &Hasher{params: p, run: make(chan struct{}, running), queue: make(chan struct{}, running+max(waiting, 0)), maxWait: maxWait}
 }
-
-// Params are the cost parameters new hashes get.
-func (h *Hasher) Params() HashParams { return h.params }
 
 // Hash returns an encoded hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
@@ -63,7 +61,7 @@ func (h *Hasher) do(ctx context.Context, f func() error) error {
 	case <-t.C:
 		return ErrBusy
 	case <-ctx.Done():
-		return ctx.Err()
+		return apperr.Internal(ctx.Err())
 	}
 	defer func() { <-h.run }()
 	err := f()
@@ -74,5 +72,8 @@ func (h *Hasher) do(ctx context.Context, f func() error) error {
 		// With a small heap this costs about a millisecond.
 		runtime.GC()
 	}
-	return err
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
 }

@@ -46,12 +46,14 @@ type Option func(*Service)
 func WithHasher(h *Hasher) Option { return func(s *Service) { s.hasher = h } }
 
 // WithHashParams is WithHasher with the default concurrency.
-func WithHashParams(p HashParams) Option { return WithHasher(DefaultHasher(p)) }
+func WithHashParams(p HashParams) Option { return WithHasher(DefaultHasher(p, 2)) }
 
-// DefaultHasher runs two hashes at once and lets eight more wait up to 5 s:
-// enough for a team signing in together, bounded at about 2 × the hash's
-// memory cost.
-func DefaultHasher(p HashParams) *Hasher { return NewHasher(p, 2, 8, 5*time.Second) }
+// DefaultHasher runs `running` hashes at once and lets four times as many
+// wait up to 5 s: enough for a team signing in together, bounded at
+// `running` × the hash's memory cost.
+func DefaultHasher(p HashParams, running int) *Hasher {
+	return NewHasher(p, running, 4*running, 5*time.Second)
+}
 
 // NewService returns a Service; ttl is the idle lifetime of a session.
 func NewService(db *gorm.DB, clock clockwork.Clock, ttl time.Duration, opts ...Option) *Service {
@@ -60,7 +62,7 @@ func NewService(db *gorm.DB, clock clockwork.Clock, ttl time.Duration, opts ...O
 		o(s)
 	}
 	if s.hasher == nil {
-		s.hasher = DefaultHasher(DefaultHashParams)
+		s.hasher = DefaultHasher(DefaultHashParams, 2)
 	}
 	return s
 }
@@ -98,10 +100,7 @@ func (s *Service) Setup(ctx context.Context, username, password string) (*Login,
 	}
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			return nil, err
-		}
-		return nil, apperr.Internal(err)
+		return nil, err
 	}
 	var user models.User
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -174,10 +173,7 @@ func (s *Service) Login(ctx context.Context, username, password, clientAddr stri
 	}
 	ok, err := s.hasher.Check(ctx, hash, password)
 	if err != nil {
-		if _, isApp := apperr.As(err); isApp {
-			return nil, err
-		}
-		return nil, apperr.Internal(err)
+		return nil, err
 	}
 	if !ok || user.ID == 0 {
 		res.Fail()
@@ -194,10 +190,7 @@ func (s *Service) dummy(ctx context.Context) (string, error) {
 	if s.dummyHash == "" {
 		h, err := s.hasher.Hash(ctx, "timing-equaliser")
 		if err != nil {
-			if _, ok := apperr.As(err); ok {
-				return "", err
-			}
-			return "", apperr.Internal(err)
+			return "", err
 		}
 		s.dummyHash = h
 	}

@@ -24,7 +24,7 @@ func newTestService(t *testing.T, h *Hasher) (*Service, *clockwork.FakeClock) {
 	t.Cleanup(func() { models.Close(db) })
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	if h == nil {
-		h = DefaultHasher(cheap)
+		h = DefaultHasher(cheap, 2)
 	}
 	s := NewService(db, clock, time.Hour, WithHasher(h))
 	if _, err := s.Setup(context.Background(), "admin", "correct horse battery"); err != nil {

@@ -273,15 +273,17 @@ const interruptedTwice = "The sync of this order was interrupted twice without f
 func (q *Queue) returnLeases(ctx context.Context, now time.Time, where func(*gorm.DB) *gorm.DB) (int, error) {
 	var n int64
 	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ended := func(cols map[string]any) map[string]any {
+			cols["lease_owner"], cols["lease_expires_at"], cols["leased_at"] = "", nil, nil
+			cols["lease_expiries"], cols["updated_at"] = gorm.Expr("lease_expiries + 1"), now
+			return cols
+		}
 		failed := where(tx.Model(&models.SyncJob{})).Where("lease_expiries >= 1").
-			Updates(map[string]any{"lease_owner": "", "lease_expires_at": nil, "leased_at": nil, "lease_expiries": gorm.Expr("lease_expiries + 1"),
-				"state": models.JobFailed, "failure_mode": models.FailureInternal, "last_error": interruptedTwice, "updated_at": now})
+			Updates(ended(map[string]any{"state": models.JobFailed, "failure_mode": models.FailureInternal, "last_error": interruptedTwice}))
 		if failed.Error != nil {
 			return failed.Error
 		}
-		again := where(tx.Model(&models.SyncJob{})).
-			Updates(map[string]any{"lease_owner": "", "lease_expires_at": nil, "leased_at": nil, "lease_expiries": gorm.Expr("lease_expiries + 1"),
-				"state": models.JobPending, "not_before": now, "updated_at": now})
+		again := where(tx.Model(&models.SyncJob{})).Updates(ended(map[string]any{"state": models.JobPending, "not_before": now}))
 		n = failed.RowsAffected + again.RowsAffected
 		return again.Error
 	})

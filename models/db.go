@@ -74,7 +74,7 @@ func prepareFile(path string) error {
 	}
 	probe, err := os.CreateTemp(dir, ".write-probe-*")
 	if err != nil {
-		return fserr.Describe("the data directory is not writable:", dir, err)
+		return fserr.Describe("write to the data directory", dir, err)
 	}
 	_, werr := probe.Write(make([]byte, 4096))
 	probe.Close()

@@ -178,9 +178,12 @@ func (s *Service) newClient(base, token, slug string) (*Client, error) {
 
 func (s *Service) clientFor(org *models.PretixOrganizer) (*Client, error) {
 	token, err := s.box.Open(org.TokenSealed)
+	if err == nil && token == "" {
+		err = errors.New("no token stored")
+	}
 	if err != nil {
 		return nil, apperr.New(apperr.KindConflict, "pretix_token_unreadable",
-			"The stored pretix API token cannot be decrypted (was the encryption key changed?). Enter the token again in the pretix settings.").Wrap(err)
+			"No readable pretix API token is stored for this organizer (was the encryption key replaced?). Enter the token again in the organizer's pretix settings.").Wrap(err)
 	}
 	return s.newClient(org.BaseURL, token, org.Slug)
 }
