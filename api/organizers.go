@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"pretix-hubspot/pretix"
+	"pretix-hubspot/pretixwire"
 )
 
 // organizersHandler serves the pretix connections: list, test, connect,
@@ -32,14 +33,14 @@ func (h *organizersHandler) out(v *pretix.OrganizerView) organizerJSON {
 
 // connectionJSON is what Test connection found out.
 type connectionJSON struct {
-	BaseURL            string           `json:"base_url"`
-	Organizer          pretix.Organizer `json:"organizer"`
-	Version            string           `json:"version"`
-	Events             []pretix.Event   `json:"events"`
-	CanViewOrders      bool             `json:"can_view_orders"`
-	CanReadSettings    bool             `json:"can_read_settings"`
-	OrganizerOrderList bool             `json:"organizer_order_list"`
-	Warnings           []string         `json:"warnings"`
+	BaseURL            string               `json:"base_url"`
+	Organizer          pretixwire.Organizer `json:"organizer"`
+	Version            string               `json:"version"`
+	Events             []pretixwire.Event   `json:"events"`
+	CanViewOrders      bool                 `json:"can_view_orders"`
+	CanReadSettings    bool                 `json:"can_read_settings"`
+	OrganizerOrderList bool                 `json:"organizer_order_list"`
+	Warnings           []string             `json:"warnings"`
 }
 
 func (h *organizersHandler) list(c echo.Context) error {
@@ -111,7 +112,7 @@ func (h *organizersHandler) respondTest(c echo.Context, in pretix.ConnectInput, 
 		Events: info.Events, CanViewOrders: info.CanViewOrders, CanReadSettings: info.CanReadSettings,
 		OrganizerOrderList: info.OrganizerOrderList, Warnings: info.Warnings}
 	if out.Events == nil {
-		out.Events = []pretix.Event{}
+		out.Events = []pretixwire.Event{}
 	}
 	if out.Warnings == nil {
 		out.Warnings = []string{}

@@ -30,6 +30,7 @@ import (
 	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
+	"pretix-hubspot/pretixapi"
 	"pretix-hubspot/secret"
 )
 
@@ -118,7 +119,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	pxSrv := httptest.NewServer(pxFake.Handler())
 	t.Cleanup(pxSrv.Close)
 	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger, RateLimit: -1, PasswordCost: bcrypt.MinCost,
-		ClientOptions: []pretix.Option{pretix.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
+		ClientOptions: []pretixapi.Option{pretixapi.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
 	t.Cleanup(px.Close)
 	queue := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(3, 4)))
 	providers := []datasync.Provider{hubspotsync.New(hubspotsync.Options{DB: db, Portals: hs, Clock: clock, Logger: logger})}

@@ -10,6 +10,7 @@ import (
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/pretixwire"
 )
 
 // Error codes of Convert. The sync treats the config codes as
@@ -69,7 +70,7 @@ func Convert(prop hubspot.Property, v fields.Value, valueMap map[string]string) 
 			return "", err
 		}
 		if prop.Name == "email" {
-			s = fields.NormalizeEmail(s)
+			s = pretixwire.NormalizeEmail(s)
 		}
 		return s, nil
 	}

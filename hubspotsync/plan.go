@@ -50,13 +50,6 @@ type resolverEntry struct {
 	res *fields.Resolver
 }
 
-func rawJSON(s string) json.RawMessage {
-	if s == "" {
-		return nil
-	}
-	return json.RawMessage(s)
-}
-
 // resolver returns the event's field resolver, cached per event and
 // invalidated when the stored catalogue changes.
 func (p *Provider) resolver(ev *models.PretixEvent) (*fields.Resolver, error) {
@@ -67,15 +60,9 @@ func (p *Provider) resolver(ev *models.PretixEvent) (*fields.Resolver, error) {
 	if ok && e.key == key {
 		return e.res, nil
 	}
-	info, err := fields.EventInfoFromJSON(fields.RawEvent{
-		Event: rawJSON(ev.EventJSON), Settings: rawJSON(ev.SettingsJSON), Items: rawJSON(ev.ItemsJSON),
-		Questions: rawJSON(ev.QuestionsJSON), CheckinLists: rawJSON(ev.CheckinListsJSON), SubEvents: rawJSON(ev.SubeventsJSON),
-	})
+	info, err := fields.EventInfoFor(ev)
 	if err != nil {
 		return nil, err
-	}
-	if info.Slug == "" {
-		info.Slug = ev.Slug
 	}
 	res := fields.NewResolver(info)
 	p.mu.Lock()

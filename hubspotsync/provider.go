@@ -22,6 +22,7 @@ import (
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 // ProviderName is the provider's identifier in jobs, results and mappings.
@@ -85,7 +86,7 @@ func (p *Provider) DisplayName() string { return "HubSpot" }
 type orderState struct {
 	job      models.SyncJob
 	row      *models.PretixOrder
-	o        *fields.Order
+	o        *pretixwire.Order
 	fail     *failure
 	contribs []*contrib
 }
@@ -101,8 +102,8 @@ func (o *orderState) failWith(f *failure) {
 type contrib struct {
 	order  *orderState
 	mp     *mapPlan
-	pos    *fields.Position // nil for Order mappings
-	obj    *object          // nil when the identifier is empty (skipped)
+	pos    *pretixwire.Position // nil for Order mappings
+	obj    *object              // nil when the identifier is empty (skipped)
 	idVal  string
 	writes []write
 	action string // created, updated, nothing_to_do (as sequential processing would report)
@@ -221,7 +222,7 @@ func (r *run) prepare() *failure {
 			o.failWith(&failure{mode: models.FailureInternal, msg: "The order is missing from the local database."})
 			continue
 		}
-		if o.o, err = fields.DecodeOrder([]byte(o.row.RawJSON)); err != nil {
+		if o.o, err = pretixwire.DecodeOrder([]byte(o.row.RawJSON)); err != nil {
 			o.failWith(failureOf(err, ""))
 		}
 	}
@@ -250,7 +251,7 @@ func (r *run) extract() {
 	}
 }
 
-func (r *run) contribute(o *orderState, mp *mapPlan, pos *fields.Position) {
+func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 	fc := fields.Context{Order: o.o, Position: pos}
 	c := &contrib{order: o, mp: mp, pos: pos}
 	// Properties come first, as in pretix: a broken row fails the order

@@ -35,39 +35,6 @@ type PretixOrder struct {
 // TableName pins the table name.
 func (PretixOrder) TableName() string { return "pretix_orders" }
 
-// PretixPosition is one order position (ticket, add-on, …) of a stored order.
-type PretixPosition struct {
-	ID            int64 `gorm:"primaryKey"`
-	OrderID       int64
-	PretixID      int64 // instance-wide internal position id
-	PositionID    int   `gorm:"column:positionid"` // 1-based number within the order
-	ItemID        *int64
-	VariationID   *int64
-	SubeventID    *int64
-	AttendeeName  string
-	AttendeeEmail string
-	AddonTo       *int64 // PretixID of the parent position
-	Canceled      bool
-	Price         string
-}
-
-// TableName pins the table name.
-func (PretixPosition) TableName() string { return "pretix_positions" }
-
-// PretixAnswer is one answer to a question, attached to a position.
-type PretixAnswer struct {
-	ID                    int64 `gorm:"primaryKey"`
-	OrderID               int64
-	PositionPretixID      int64
-	QuestionID            int64
-	QuestionIdentifier    string
-	Answer                string
-	OptionIdentifiersJSON string // e.g. ["VEG","GF"]
-}
-
-// TableName pins the table name.
-func (PretixAnswer) TableName() string { return "pretix_answers" }
-
 func init() {
 	Register(Migration{ID: "0102_pretix_orders", Up: func(tx *gorm.DB) error {
 		return pretixExec(tx,
@@ -127,6 +94,18 @@ func init() {
 				option_identifiers_json TEXT NOT NULL DEFAULT '[]'
 			)`,
 			`CREATE INDEX ix_pretix_answers_order ON pretix_answers(order_id, position_pretix_id)`,
+		)
+	}})
+}
+
+// Positions and answers are read from the stored order JSON (the order page,
+// the sync) and searched through pretix_orders.search_text, so their own
+// tables were written on every ingest and never read.
+func init() {
+	Register(Migration{ID: "0106_drop_pretix_positions_answers", Up: func(tx *gorm.DB) error {
+		return pretixExec(tx,
+			`DROP TABLE IF EXISTS pretix_answers`,
+			`DROP TABLE IF EXISTS pretix_positions`,
 		)
 	}})
 }

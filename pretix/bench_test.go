@@ -18,6 +18,7 @@ import (
 
 	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixapi"
 	"pretix-hubspot/secret"
 )
 
@@ -46,14 +47,14 @@ func benchEmu(b *testing.B, opts pretixfake.Options, n int) *emu {
 	}
 	hs := httptest.NewServer(f.Handler())
 	b.Cleanup(hs.Close)
-	return &emu{fake: f, http: hs}
+	return &emu{Fake: f, HTTP: hs}
 }
 
 // benchOrganizer stores an organizer row directly, so a benchmark times the
 // pull alone.
 func benchOrganizer(b *testing.B, db *gorm.DB, box *secret.Box, base string) int64 {
 	b.Helper()
-	u, err := NormalizeBaseURL(base, false)
+	u, err := pretixapi.NormalizeBaseURL(base, false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func BenchmarkIngestOrdersPerSecond(b *testing.B) {
 		db := openDB(b)
 		box := testBox(b)
 		svc := NewService(Config{DB: db, Box: box, RateLimit: -1, Log: quietLog})
-		id := benchOrganizer(b, db, box, e.http.URL)
+		id := benchOrganizer(b, db, box, e.HTTP.URL)
 		b.StartTimer()
 		start := time.Now()
 		res, err := svc.Puller().Pull(context.Background(), id)
@@ -111,17 +112,17 @@ func BenchmarkIngestOrdersPerSecond(b *testing.B) {
 func BenchmarkIngestRateLimitUse(b *testing.B) {
 	const n = 5000
 	e := benchEmu(b, pretixfake.Options{}, n)
-	perMin, burst, _ := e.fake.RateLimit()
+	perMin, burst, _ := e.Fake.RateLimit()
 	var ratio float64
 	var limited int
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		e.fake.SetRateLimit(perMin, burst) // a full bucket per run
-		e.fake.ResetStats()
+		e.Fake.SetRateLimit(perMin, burst) // a full bucket per run
+		e.Fake.ResetStats()
 		db := openDB(b)
 		box := testBox(b)
 		svc := NewService(Config{DB: db, Box: box, Log: quietLog})
-		id := benchOrganizer(b, db, box, e.http.URL)
+		id := benchOrganizer(b, db, box, e.HTTP.URL)
 		b.StartTimer()
 		res, err := svc.Puller().Pull(context.Background(), id)
 		if err != nil {
@@ -129,7 +130,7 @@ func BenchmarkIngestRateLimitUse(b *testing.B) {
 		}
 		b.StopTimer()
 		svc.Close()
-		log := e.fake.RequestLog(testOrg)
+		log := e.Fake.RequestLog(testOrg)
 		ok := 0
 		limited = 0
 		for _, r := range log {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"hash/fnv"
+	"pretix-hubspot/pretixwire"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,12 +26,14 @@ func (d *digest) s(v string) {
 
 func (d *digest) i(v int64) { d.s(strconv.FormatInt(v, 10)) }
 
-func (d *digest) ip(v *int64) {
-	if v == nil {
+// id writes an optional pretix id; 0 (pretix's null) as "-", so stored
+// fingerprints stay valid.
+func (d *digest) id(v int64) {
+	if v == 0 {
 		d.s("-")
 		return
 	}
-	d.i(*v)
+	d.i(v)
 }
 
 func (d *digest) b(v bool) {
@@ -56,17 +59,17 @@ func (d *digest) m(v map[string]string) {
 
 func (d *digest) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
 
-func contentsHash(o *Order) string {
+func contentsHash(o *pretixwire.Order) string {
 	d := newDigest()
 	for _, p := range o.Positions {
 		d.i(p.ID)
 		d.i(int64(p.PositionID))
 		d.i(p.Item)
-		d.ip(p.Variation)
-		d.ip(p.Subevent)
+		d.id(p.Variation)
+		d.id(p.Subevent)
 		d.s(p.Price)
 		d.b(p.Canceled)
-		d.ip(p.AddonTo)
+		d.id(p.AddonTo)
 		d.s(string(p.Seat))
 	}
 	d.s("fees")
@@ -80,7 +83,7 @@ func contentsHash(o *Order) string {
 	return d.sum()
 }
 
-func contactHash(o *Order) string {
+func contactHash(o *pretixwire.Order) string {
 	d := newDigest()
 	d.s(o.Email)
 	d.s(o.Phone)
@@ -100,7 +103,7 @@ func contactHash(o *Order) string {
 			d.s(v)
 		}
 		d.m(p.AttendeeNameParts)
-		answers := append([]Answer(nil), p.Answers...)
+		answers := append([]pretixwire.Answer(nil), p.Answers...)
 		sort.Slice(answers, func(i, j int) bool { return answers[i].Question < answers[j].Question })
 		for _, a := range answers {
 			d.i(a.Question)
@@ -120,7 +123,7 @@ func rawHash(raw []byte) string {
 
 // searchText is what the orders list searches: code, e-mails, names,
 // company — lower-cased, each word once.
-func searchText(o *Order) string {
+func searchText(o *pretixwire.Order) string {
 	var parts []string
 	seen := map[string]bool{}
 	add := func(v string) {
@@ -150,7 +153,7 @@ func searchText(o *Order) string {
 }
 
 // displayName is the name the orders list shows.
-func displayName(o *Order) string {
+func displayName(o *pretixwire.Order) string {
 	if a := o.InvoiceAddress; a != nil {
 		if a.Name != "" {
 			return a.Name
@@ -168,7 +171,7 @@ func displayName(o *Order) string {
 }
 
 // nameScheme returns the _scheme the order's names were entered under.
-func nameScheme(o *Order) string {
+func nameScheme(o *pretixwire.Order) string {
 	for _, p := range o.Positions {
 		if s := p.AttendeeNameParts["_scheme"]; s != "" {
 			return s

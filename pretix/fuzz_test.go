@@ -7,6 +7,7 @@ import (
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 // FuzzReadPayload: a webhook body from anyone either is refused with a
@@ -58,15 +59,15 @@ func FuzzDecodeAndIngestOrder(f *testing.F) {
 	}
 	in := &Ingester{DB: db, Listener: &recorder{}}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		o, err := DecodeOrder(raw, "")
+		o, err := decodeOrder(raw)
 		if err != nil {
 			return
 		}
 		ctx := context.Background()
-		if _, err := in.Ingest(ctx, org.ID, []Order{o}, SourcePull); err != nil {
+		if _, err := in.Ingest(ctx, org.ID, []pretixwire.Order{o}, SourcePull); err != nil {
 			t.Fatalf("ingest of a decoded order: %v", err)
 		}
-		again, err := in.Ingest(ctx, org.ID, []Order{o}, SourcePull)
+		again, err := in.Ingest(ctx, org.ID, []pretixwire.Order{o}, SourcePull)
 		if err != nil || again.New != 0 || again.Changed != 0 {
 			t.Fatalf("second ingest of the same document: %+v, %v", again, err)
 		}

@@ -2,6 +2,7 @@ package pretix
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixapi"
+	"pretix-hubspot/pretixwire"
 	"pretix-hubspot/secret"
 )
 
@@ -86,7 +89,7 @@ func newHarness(t testing.TB, e *emu, cfg Config) *harness {
 		cfg.RateLimit = -1
 	}
 	cfg.PasswordCost = bcrypt.MinCost
-	cfg.ClientOptions = append(cfg.ClientOptions, WithRetry(6, time.Millisecond, 5*time.Millisecond))
+	cfg.ClientOptions = append(cfg.ClientOptions, pretixapi.WithRetry(6, time.Millisecond, 5*time.Millisecond))
 	h.svc = NewService(cfg)
 	t.Cleanup(h.svc.Close)
 	return h
@@ -97,7 +100,7 @@ func newHarness(t testing.TB, e *emu, cfg Config) *harness {
 func (h *harness) connect(t testing.TB) *OrganizerView {
 	t.Helper()
 	ctx := context.Background()
-	org, err := h.svc.Create(ctx, ConnectInput{BaseURL: h.http.URL, Token: testToken})
+	org, err := h.svc.Create(ctx, ConnectInput{BaseURL: h.HTTP.URL, Token: testToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,10 +130,20 @@ func (h *harness) organizer(t testing.TB, id int64) models.PretixOrganizer {
 
 func liveOrders(e *emu) int {
 	n := 0
-	for _, ref := range e.fake.Orders(testOrg) {
-		if o, _ := e.fake.Order(testOrg, ref.Event, ref.Code); !o.Testmode {
+	for _, ref := range e.Fake.Orders(testOrg) {
+		if o, _ := e.Fake.Order(testOrg, ref.Event, ref.Code); !o.Testmode {
 			n++
 		}
 	}
 	return n
+}
+
+// decodeOrder decodes an order as the client does, keeping its JSON.
+func decodeOrder(raw []byte) (pretixwire.Order, error) {
+	o, err := pretixwire.DecodeOrder(raw)
+	if err != nil {
+		return pretixwire.Order{}, err
+	}
+	o.Raw = append(json.RawMessage(nil), raw...)
+	return *o, nil
 }

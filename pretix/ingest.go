@@ -2,7 +2,6 @@ package pretix
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 // Ingester stores pulled or fetched orders in the local database.
@@ -49,7 +49,7 @@ type orderKey struct{ event, code string }
 // commit tells the listener. Test-mode orders are skipped (test orders can
 // vanish, and pulls exclude them too), and so is an order older than the
 // stored copy (a slow webhook fetch racing a pull).
-func (in *Ingester) Ingest(ctx context.Context, organizerID int64, orders []Order, source string) (IngestResult, error) {
+func (in *Ingester) Ingest(ctx context.Context, organizerID int64, orders []pretixwire.Order, source string) (IngestResult, error) {
 	var res IngestResult
 	clock := in.Clock
 	if clock == nil {
@@ -57,7 +57,7 @@ func (in *Ingester) Ingest(ctx context.Context, organizerID int64, orders []Orde
 	}
 	// Within a batch the last copy of an order wins (overlapping pages).
 	byKey := make(map[orderKey]int, len(orders))
-	batch := make([]*Order, 0, len(orders))
+	batch := make([]*pretixwire.Order, 0, len(orders))
 	for i := range orders {
 		o := &orders[i]
 		if o.Testmode {
@@ -89,9 +89,8 @@ func (in *Ingester) Ingest(ctx context.Context, organizerID int64, orders []Orde
 		if err != nil {
 			return err
 		}
-		var write []*Order
+		var write []*pretixwire.Order
 		var changes []OrderChange
-		var replace []int64 // stored orders whose positions are rewritten
 		for _, o := range batch {
 			ch := OrderChange{OrganizerID: organizerID, EventID: events[o.Event], EventSlug: o.Event, Code: o.Code,
 				Status: o.Status, Datetime: o.Datetime.UTC(), LastModified: o.LastModified.UTC(), Source: source}
@@ -123,7 +122,6 @@ func (in *Ingester) Ingest(ctx context.Context, organizerID int64, orders []Orde
 				ch.Kinds = ChangeOther
 			}
 			write, changes = append(write, o), append(changes, ch)
-			replace = append(replace, old.id)
 		}
 		if len(write) == 0 {
 			return nil
@@ -134,12 +132,6 @@ func (in *Ingester) Ingest(ctx context.Context, organizerID int64, orders []Orde
 		}
 		for i := range changes {
 			changes[i].OrderID = ids[orderKey{changes[i].EventSlug, changes[i].Code}]
-		}
-		if err := deleteChildren(ctx, db, replace); err != nil {
-			return err
-		}
-		if err := insertChildren(ctx, db, write, ids); err != nil {
-			return err
 		}
 		if err := insertLog(ctx, db, changes, now); err != nil {
 			return err
@@ -177,7 +169,7 @@ func placeholders(n, cols int) string {
 
 // resolveEvents maps the batch's event slugs to ids, creating a stub for an
 // event the events list has not shown yet (the next refresh completes it).
-func resolveEvents(ctx context.Context, db gorm.ConnPool, orgID int64, batch []*Order, now time.Time) (map[string]int64, error) {
+func resolveEvents(ctx context.Context, db gorm.ConnPool, orgID int64, batch []*pretixwire.Order, now time.Time) (map[string]int64, error) {
 	slugs := map[string]bool{}
 	args := []any{orgID}
 	for _, o := range batch {
@@ -223,7 +215,7 @@ func resolveEvents(ctx context.Context, db gorm.ConnPool, orgID int64, batch []*
 
 // loadExisting reads the stored copies of the batch's orders, one query per
 // event so the unique (organizer, event, code) index answers each.
-func loadExisting(ctx context.Context, db gorm.ConnPool, orgID int64, batch []*Order) (map[orderKey]existingOrder, error) {
+func loadExisting(ctx context.Context, db gorm.ConnPool, orgID int64, batch []*pretixwire.Order) (map[orderKey]existingOrder, error) {
 	byEvent := map[string][]any{}
 	for _, o := range batch {
 		byEvent[o.Event] = append(byEvent[o.Event], o.Code)
@@ -255,7 +247,7 @@ func loadExisting(ctx context.Context, db gorm.ConnPool, orgID int64, batch []*O
 
 const orderCols = 20
 
-func upsertOrders(ctx context.Context, db gorm.ConnPool, orgID int64, events map[string]int64, write []*Order, now time.Time) (map[orderKey]int64, error) {
+func upsertOrders(ctx context.Context, db gorm.ConnPool, orgID int64, events map[string]int64, write []*pretixwire.Order, now time.Time) (map[orderKey]int64, error) {
 	ids := make(map[orderKey]int64, len(write))
 	const chunk = 100
 	for lo := 0; lo < len(write); lo += chunk {
@@ -302,22 +294,6 @@ func upsertOrders(ctx context.Context, db gorm.ConnPool, orgID int64, events map
 	return ids, nil
 }
 
-func deleteChildren(ctx context.Context, db gorm.ConnPool, orderIDs []int64) error {
-	if len(orderIDs) == 0 {
-		return nil
-	}
-	args := make([]any, len(orderIDs))
-	for i, id := range orderIDs {
-		args[i] = id
-	}
-	in := strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")
-	if _, err := db.ExecContext(ctx, `DELETE FROM pretix_answers WHERE order_id IN (`+in+`)`, args...); err != nil {
-		return err
-	}
-	_, err := db.ExecContext(ctx, `DELETE FROM pretix_positions WHERE order_id IN (`+in+`)`, args...)
-	return err
-}
-
 // bulkInsert runs one multi-row INSERT per chunk of rows.
 func bulkInsert(ctx context.Context, db gorm.ConnPool, head string, cols int, rows [][]any) error {
 	const maxVars = 30000
@@ -333,42 +309,6 @@ func bulkInsert(ctx context.Context, db gorm.ConnPool, head string, cols int, ro
 		}
 	}
 	return nil
-}
-
-func nullInt(p *int64) sql.NullInt64 {
-	if p == nil {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: *p, Valid: true}
-}
-
-func insertChildren(ctx context.Context, db gorm.ConnPool, write []*Order, ids map[orderKey]int64) error {
-	var positions, answers [][]any
-	for _, o := range write {
-		id := ids[orderKey{o.Event, o.Code}]
-		for _, p := range o.Positions {
-			item := p.Item
-			positions = append(positions, []any{id, p.ID, p.PositionID, nullInt(&item), nullInt(p.Variation), nullInt(p.Subevent),
-				p.AttendeeName, strings.TrimSpace(p.AttendeeEmail), nullInt(p.AddonTo), p.Canceled, p.Price})
-			for _, a := range p.Answers {
-				opts, _ := json.Marshal(nonNil(a.OptionIdentifiers))
-				answers = append(answers, []any{id, p.ID, a.Question, a.QuestionIdentifier, a.Answer, string(opts)})
-			}
-		}
-	}
-	if err := bulkInsert(ctx, db, `INSERT INTO pretix_positions (order_id, pretix_id, positionid, item_id, variation_id, subevent_id,
-		attendee_name, attendee_email, addon_to, canceled, price) VALUES `, 11, positions); err != nil {
-		return err
-	}
-	return bulkInsert(ctx, db, `INSERT INTO pretix_answers (order_id, position_pretix_id, question_id, question_identifier, answer,
-		option_identifiers_json) VALUES `, 6, answers)
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // StatusLabel names an order status for people, as pretix does.
@@ -430,8 +370,8 @@ func insertLog(ctx context.Context, db gorm.ConnPool, changes []OrderChange, now
 
 // noteNameSchemes remembers the newest name scheme seen per event: the
 // fallback when the token may not read event settings.
-func noteNameSchemes(ctx context.Context, db gorm.ConnPool, events map[string]int64, write []*Order) error {
-	latest := map[string]*Order{}
+func noteNameSchemes(ctx context.Context, db gorm.ConnPool, events map[string]int64, write []*pretixwire.Order) error {
+	latest := map[string]*pretixwire.Order{}
 	for _, o := range write {
 		if nameScheme(o) == "" {
 			continue

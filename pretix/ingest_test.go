@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 
 	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 func TestSameOrderPulledTwiceIsOneRow(t *testing.T) {
@@ -20,7 +22,7 @@ func TestSameOrderPulledTwiceIsOneRow(t *testing.T) {
 	if n := h.count(t, "pretix_orders"); n != live {
 		t.Fatalf("%d orders stored, want %d", n, live)
 	}
-	positions, answers, logs := h.count(t, "pretix_positions"), h.count(t, "pretix_answers"), h.count(t, "order_log")
+	logs := h.count(t, "order_log")
 	h.rec.reset()
 	res, err := h.svc.PullOrganizer(context.Background(), org.ID)
 	if err != nil {
@@ -29,8 +31,7 @@ func TestSameOrderPulledTwiceIsOneRow(t *testing.T) {
 	if res.Orders != live || res.Unchanged != live || res.New+res.Changed != 0 {
 		t.Fatalf("second pull %+v, want all %d unchanged", res, live)
 	}
-	if h.count(t, "pretix_orders") != live || h.count(t, "pretix_positions") != positions ||
-		h.count(t, "pretix_answers") != answers || h.count(t, "order_log") != logs {
+	if h.count(t, "pretix_orders") != live || h.count(t, "order_log") != logs {
 		t.Fatal("the second pull added rows")
 	}
 	if len(h.rec.all()) != 0 {
@@ -44,7 +45,7 @@ func TestClassifiesChanges(t *testing.T) {
 	rnd := rand.New(rand.NewSource(9))
 	var codes []string
 	for i := 0; i < 6; i++ {
-		o, err := e.fake.PlaceRandomOrder(testOrg, "conf", rnd)
+		o, err := e.Fake.PlaceRandomOrder(testOrg, "conf", rnd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,10 +65,10 @@ func TestClassifiesChanges(t *testing.T) {
 		t.Fatalf("%d new orders reported", len(h.rec.all()))
 	}
 	h.rec.reset()
-	clock := e.fake.Clock().(interface{ Advance(time.Duration) })
+	clock := e.Fake.Clock().(interface{ Advance(time.Duration) })
 	clock.Advance(time.Minute)
 	mod := func(code, action string, fn func(*pretixfake.Order)) {
-		if _, err := e.fake.ModifyOrder(testOrg, "conf", code, action, fn); err != nil {
+		if _, err := e.Fake.ModifyOrder(testOrg, "conf", code, action, fn); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -131,9 +132,9 @@ func TestIngestSkipsStaleAndTestmode(t *testing.T) {
 	}
 	rec := &recorder{}
 	in := &Ingester{DB: db, Listener: rec}
-	mk := func(status string, lm time.Time, testmode bool) Order {
+	mk := func(status string, lm time.Time, testmode bool) pretixwire.Order {
 		raw, _ := json.Marshal(map[string]any{"code": "ABCDE", "event": "ev", "status": status, "last_modified": lm, "testmode": testmode})
-		o, err := DecodeOrder(raw, "")
+		o, err := decodeOrder(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,11 +142,11 @@ func TestIngestSkipsStaleAndTestmode(t *testing.T) {
 		return o
 	}
 	ctx := context.Background()
-	if r, err := in.Ingest(ctx, org.ID, []Order{mk("p", t0.Add(time.Hour), false)}, SourcePull); err != nil || r.New != 1 {
+	if r, err := in.Ingest(ctx, org.ID, []pretixwire.Order{mk("p", t0.Add(time.Hour), false)}, SourcePull); err != nil || r.New != 1 {
 		t.Fatalf("%+v %v", r, err)
 	}
 	// An older copy (a slow webhook fetch) must not overwrite the newer one.
-	r, err := in.Ingest(ctx, org.ID, []Order{mk("n", t0, false)}, SourceWebhook)
+	r, err := in.Ingest(ctx, org.ID, []pretixwire.Order{mk("n", t0, false)}, SourceWebhook)
 	if err != nil || r.Skipped != 1 || r.Changed != 0 {
 		t.Fatalf("stale: %+v %v", r, err)
 	}
@@ -154,12 +155,12 @@ func TestIngestSkipsStaleAndTestmode(t *testing.T) {
 	if stored.Status != "p" {
 		t.Fatalf("stale copy overwrote the order: %s", stored.Status)
 	}
-	r, _ = in.Ingest(ctx, org.ID, []Order{mk("n", t0, true)}, SourceWebhook)
+	r, _ = in.Ingest(ctx, org.ID, []pretixwire.Order{mk("n", t0, true)}, SourceWebhook)
 	if r.Skipped != 1 {
 		t.Fatalf("test-mode order not skipped: %+v", r)
 	}
 	// Twice in one batch: the newer copy wins, one row.
-	r, err = in.Ingest(ctx, org.ID, []Order{mk("c", t0.Add(3*time.Hour), false), mk("e", t0.Add(2*time.Hour), false)}, SourcePull)
+	r, err = in.Ingest(ctx, org.ID, []pretixwire.Order{mk("c", t0.Add(3*time.Hour), false), mk("e", t0.Add(2*time.Hour), false)}, SourcePull)
 	if err != nil || r.Changed != 1 {
 		t.Fatalf("duplicate in batch: %+v %v", r, err)
 	}
@@ -177,11 +178,11 @@ func TestIngestSkipsStaleAndTestmode(t *testing.T) {
 func TestStoresAddonsCanceledPositionsAndAnswers(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 0)
 	h := newHarness(t, e, Config{})
-	items, _ := fastClient(t, e.http.URL).Items(context.Background(), "conf")
-	qs, _ := fastClient(t, e.http.URL).Questions(context.Background(), "conf")
+	items, _ := fastClient(t, e.HTTP.URL).Items(context.Background(), "conf")
+	qs, _ := fastClient(t, e.HTTP.URL).Questions(context.Background(), "conf")
 	diet := qs[1]
 	name := "Zoë Müller"
-	placed, err := e.fake.PlaceOrder(testOrg, "conf", pretixfake.Order{
+	placed, err := e.Fake.PlaceOrder(testOrg, "conf", pretixfake.Order{
 		Email: pretixfake.Str("zoe@bücher.example"), Status: pretixfake.StatusPaid,
 		Positions: []pretixfake.Position{
 			{Item: items[0].ID, Variation: &items[0].Variations[0].ID, Price: "250.00", AttendeeName: &name,
@@ -203,28 +204,27 @@ func TestStoresAddonsCanceledPositionsAndAnswers(t *testing.T) {
 	if o.PositionCount != 2 || o.Total != "299.00" || o.DisplayName != name || o.Email != "zoe@bücher.example" {
 		t.Fatalf("order row %+v", o)
 	}
-	var ps []models.PretixPosition
-	h.db.Where("order_id = ?", o.ID).Order("positionid").Find(&ps)
+	// Positions and answers are read back from the stored JSON, as the order
+	// page and the sync read them.
+	d, err := h.svc.GetOrder(context.Background(), o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := d.Positions
 	if len(ps) != 3 {
 		t.Fatalf("%d positions stored, want 3 including the canceled one", len(ps))
 	}
-	if ps[1].AddonTo == nil || *ps[1].AddonTo != ps[0].PretixID || ps[1].AttendeeName != "" {
-		t.Fatalf("add-on %+v, parent %d", ps[1], ps[0].PretixID)
+	if ps[1].AddonTo == nil || *ps[1].AddonTo != ps[0].ID || ps[1].AddonToPosition != ps[0].PositionID || ps[1].AttendeeName != "" {
+		t.Fatalf("add-on %+v, parent %d", ps[1], ps[0].ID)
 	}
 	if !ps[2].Canceled || ps[2].Price != "120.00" || ps[0].Canceled {
 		t.Fatalf("canceled flags %v %v", ps[0].Canceled, ps[2].Canceled)
 	}
-	if ps[0].VariationID == nil || *ps[0].VariationID != items[0].Variations[0].ID || ps[0].AttendeeName != name {
+	if ps[0].Variation == nil || *ps[0].Variation != items[0].Variations[0].ID || ps[0].AttendeeName != name || ps[0].VariationName == "" {
 		t.Fatalf("position %+v", ps[0])
 	}
-	var as []models.PretixAnswer
-	h.db.Where("order_id = ?", o.ID).Find(&as)
-	if len(as) != 1 || as[0].PositionPretixID != ps[0].PretixID || as[0].OptionIdentifiersJSON != `["VEG","GF"]` || as[0].QuestionIdentifier != "DIET" {
+	as := ps[0].Answers
+	if len(as) != 1 || strings.Join(as[0].OptionIdentifiers, ",") != "VEG,GF" || as[0].Identifier != "DIET" || as[0].Question == "" {
 		t.Fatalf("answers %+v", as)
-	}
-	var raw Order
-	json.Unmarshal([]byte(o.RawJSON), &raw)
-	if len(raw.Positions) != 3 {
-		t.Fatalf("raw JSON lacks the canceled position")
 	}
 }

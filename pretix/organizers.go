@@ -15,6 +15,7 @@ import (
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixapi"
 )
 
 // ConnectInput is what a person enters to connect a pretix organizer.
@@ -109,7 +110,7 @@ func (s *Service) view(ctx context.Context, o *models.PretixOrganizer) (*Organiz
 
 // TestConnection checks the input without saving anything. With
 // organizerID > 0 an empty token means the stored one.
-func (s *Service) TestConnection(ctx context.Context, in ConnectInput, organizerID int64) (*ConnectionInfo, error) {
+func (s *Service) TestConnection(ctx context.Context, in ConnectInput, organizerID int64) (*pretixapi.ConnectionInfo, error) {
 	if in.Token == "" && organizerID > 0 {
 		org, err := s.load(ctx, organizerID)
 		if err != nil {
@@ -335,8 +336,6 @@ func (s *Service) Update(ctx context.Context, id int64, in UpdateInput) (*Organi
 type DeleteCounts struct {
 	Events        int `json:"events"`
 	Orders        int `json:"orders"`
-	Positions     int `json:"positions"`
-	Answers       int `json:"answers"`
 	LogEntries    int `json:"log_entries"`
 	Notifications int `json:"notifications"`
 }
@@ -367,8 +366,6 @@ func (s *Service) Delete(ctx context.Context, id int64) (DeleteCounts, error) {
 		}{
 			{&dc.Events, `SELECT COUNT(*) FROM pretix_events WHERE organizer_id = ?`},
 			{&dc.Orders, `SELECT COUNT(*) FROM pretix_orders WHERE organizer_id = ?`},
-			{&dc.Positions, `SELECT COUNT(*) FROM pretix_positions WHERE order_id IN (SELECT id FROM pretix_orders WHERE organizer_id = ?)`},
-			{&dc.Answers, `SELECT COUNT(*) FROM pretix_answers WHERE order_id IN (SELECT id FROM pretix_orders WHERE organizer_id = ?)`},
 			{&dc.LogEntries, `SELECT COUNT(*) FROM order_log WHERE order_id IN (SELECT id FROM pretix_orders WHERE organizer_id = ?)`},
 			{&dc.Notifications, `SELECT COUNT(*) FROM pretix_webhook_seen WHERE organizer_id = ?`},
 		}

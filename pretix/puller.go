@@ -15,6 +15,8 @@ import (
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixapi"
+	"pretix-hubspot/pretixwire"
 )
 
 // DefaultOverlap is subtracted from the server time of a pull before it is
@@ -39,7 +41,7 @@ type Puller struct {
 	Clock    clockwork.Clock
 	Ingester *Ingester
 	// Client returns an API client for the stored organizer.
-	Client          func(org *models.PretixOrganizer) (*Client, error)
+	Client          func(org *models.PretixOrganizer) (*pretixapi.Client, error)
 	Overlap         time.Duration // default DefaultOverlap; negative means none
 	CatalogueMaxAge time.Duration // default DefaultCatalogueMaxAge
 	Log             *slog.Logger
@@ -160,7 +162,7 @@ func (p *Puller) pull(ctx context.Context, org *models.PretixOrganizer, res *Pul
 		return err
 	}
 	touched := map[string]bool{}
-	ingest := func(page OrderPage) error {
+	ingest := func(page pretixapi.OrderPage) error {
 		res.Pages++
 		res.Orders += len(page.Orders)
 		r, err := p.Ingester.Ingest(ctx, org.ID, page.Orders, SourcePull)
@@ -174,7 +176,7 @@ func (p *Puller) pull(ctx context.Context, org *models.PretixOrganizer, res *Pul
 		return nil
 	}
 	var generated time.Time
-	err = c.ListOrders(ctx, OrderQuery{ModifiedSince: org.PullCursor}, func(page OrderPage) error {
+	err = c.ListOrders(ctx, pretixapi.OrderQuery{ModifiedSince: org.PullCursor}, func(page pretixapi.OrderPage) error {
 		if page.Number == 1 {
 			generated = page.Generated
 		}
@@ -184,7 +186,7 @@ func (p *Puller) pull(ctx context.Context, org *models.PretixOrganizer, res *Pul
 	case err == nil:
 		res.Mode = ModeOrganizer
 		res.Cursor = generated.Add(-p.overlap()).UTC()
-	case errors.Is(err, ErrNoOrganizerOrderList):
+	case errors.Is(err, pretixapi.ErrNoOrganizerOrderList):
 		res.Mode = ModeEvent
 		if err := p.pullPerEvent(ctx, c, org.ID, events, ingest); err != nil {
 			return err
@@ -198,14 +200,14 @@ func (p *Puller) pull(ctx context.Context, org *models.PretixOrganizer, res *Pul
 
 // pullPerEvent is the fallback for pretix before 2023.8: one list and one
 // cursor per event.
-func (p *Puller) pullPerEvent(ctx context.Context, c *Client, orgID int64, events []Event, ingest func(OrderPage) error) error {
+func (p *Puller) pullPerEvent(ctx context.Context, c *pretixapi.Client, orgID int64, events []pretixwire.Event, ingest func(pretixapi.OrderPage) error) error {
 	for _, ev := range events {
 		var stored models.PretixEvent
 		if err := p.DB.WithContext(ctx).Where("organizer_id = ? AND slug = ?", orgID, ev.Slug).First(&stored).Error; err != nil {
 			return apperr.Internal(err)
 		}
 		var generated time.Time
-		err := c.ListOrders(ctx, OrderQuery{Event: ev.Slug, ModifiedSince: stored.PullCursor}, func(page OrderPage) error {
+		err := c.ListOrders(ctx, pretixapi.OrderQuery{Event: ev.Slug, ModifiedSince: stored.PullCursor}, func(page pretixapi.OrderPage) error {
 			if page.Number == 1 {
 				generated = page.Generated
 			}
@@ -249,7 +251,7 @@ func rawArray(raws []json.RawMessage) string {
 // storeEvents upserts the listed events and marks the others as no longer
 // in pretix (deleted, or the token lost access) without deleting their
 // orders.
-func (p *Puller) storeEvents(ctx context.Context, orgID int64, events []Event) error {
+func (p *Puller) storeEvents(ctx context.Context, orgID int64, events []pretixwire.Event) error {
 	now := p.clock().Now().UTC()
 	return p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		slugs := make([]string, 0, len(events))
@@ -283,9 +285,9 @@ func (p *Puller) storeEvents(ctx context.Context, orgID int64, events []Event) e
 	})
 }
 
-func nonNilText(t LocalizedText) LocalizedText {
+func nonNilText(t pretixwire.LocalizedText) pretixwire.LocalizedText {
 	if t == nil {
-		return LocalizedText{}
+		return pretixwire.LocalizedText{}
 	}
 	return t
 }
@@ -323,7 +325,7 @@ func (p *Puller) needsCatalogue(e *models.PretixEvent, touched bool, now time.Ti
 	return !over || touched
 }
 
-func (p *Puller) refreshCatalogues(ctx context.Context, c *Client, orgID int64, touched map[string]bool, res *PullResult) {
+func (p *Puller) refreshCatalogues(ctx context.Context, c *pretixapi.Client, orgID int64, touched map[string]bool, res *PullResult) {
 	var events []models.PretixEvent
 	if err := p.DB.WithContext(ctx).Where("organizer_id = ?", orgID).Order("id").Find(&events).Error; err != nil {
 		res.Warnings = append(res.Warnings, "Could not read the stored events.")
@@ -353,7 +355,7 @@ func (p *Puller) refreshCatalogues(ctx context.Context, c *Client, orgID int64, 
 // settings permission, the name scheme and languages are inferred: the
 // scheme from the newest order seen, the languages from the multilingual
 // texts.
-func RefreshCatalogue(ctx context.Context, db *gorm.DB, c *Client, e *models.PretixEvent, now time.Time) error {
+func RefreshCatalogue(ctx context.Context, db *gorm.DB, c *pretixapi.Client, e *models.PretixEvent, now time.Time) error {
 	items, err := c.Items(ctx, e.Slug)
 	if err != nil {
 		return err
@@ -381,10 +383,10 @@ func RefreshCatalogue(ctx context.Context, db *gorm.DB, c *Client, e *models.Pre
 		}
 	}
 	cols := map[string]any{
-		"items_json":         rawArray(raws(items, func(v Item) json.RawMessage { return v.Raw })),
-		"categories_json":    rawArray(raws(cats, func(v Category) json.RawMessage { return v.Raw })),
-		"questions_json":     rawArray(raws(questions, func(v Question) json.RawMessage { return v.Raw })),
-		"checkin_lists_json": rawArray(raws(lists, func(v CheckinList) json.RawMessage { return v.Raw })),
+		"items_json":         rawArray(raws(items, func(v pretixwire.Item) json.RawMessage { return v.Raw })),
+		"categories_json":    rawArray(raws(cats, func(v pretixwire.Category) json.RawMessage { return v.Raw })),
+		"questions_json":     rawArray(raws(questions, func(v pretixwire.Question) json.RawMessage { return v.Raw })),
+		"checkin_lists_json": rawArray(raws(lists, func(v pretixwire.CheckinList) json.RawMessage { return v.Raw })),
 		"subevents_json":     rawArray(subRaw),
 		"refreshed_at":       now.UTC(), "catalogue_error": "",
 	}
@@ -400,9 +402,11 @@ func RefreshCatalogue(ctx context.Context, db *gorm.DB, c *Client, e *models.Pre
 			scheme = "full"
 		}
 		cols["settings_json"], cols["name_scheme"], cols["locales_json"], cols["settings_source"] = string(settings.Raw), scheme, jsonText(nonNilStrings(locales)), "api"
-	case HasCode(err, CodeSettingsForbidden):
-		var name LocalizedText
-		json.Unmarshal([]byte(e.NameJSON), &name)
+	case pretixapi.HasCode(err, pretixapi.CodeSettingsForbidden):
+		var name pretixwire.LocalizedText
+		if err := decodeColumn(e.NameJSON, "event name", &name); err != nil {
+			return err
+		}
 		scheme := e.SeenNameScheme
 		if scheme == "" {
 			scheme = "full" // pretix's default
@@ -430,9 +434,9 @@ func nonNilStrings(s []string) []string {
 }
 
 // inferLocales is the union of languages in the event's multilingual texts.
-func inferLocales(name LocalizedText, items []Item, questions []Question) []string {
+func inferLocales(name pretixwire.LocalizedText, items []pretixwire.Item, questions []pretixwire.Question) []string {
 	set := map[string]bool{}
-	add := func(t LocalizedText) {
+	add := func(t pretixwire.LocalizedText) {
 		for k, v := range t {
 			if v != "" {
 				set[k] = true

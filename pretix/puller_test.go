@@ -14,6 +14,7 @@ import (
 
 	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixapi"
 )
 
 func TestPullManyPagesAndCatalogue(t *testing.T) {
@@ -28,7 +29,7 @@ func TestPullManyPagesAndCatalogue(t *testing.T) {
 	if h.count(t, "pretix_orders") != live {
 		t.Fatalf("%d stored, want %d", h.count(t, "pretix_orders"), live)
 	}
-	if pages := e.fake.RequestCount(pretixfake.EndpointOrganizerOrders); pages < (live+49)/50 {
+	if pages := e.Fake.RequestCount(pretixfake.EndpointOrganizerOrders); pages < (live+49)/50 {
 		t.Fatalf("%d order list requests for %d orders", pages, live)
 	}
 	// The cursor is the first page's server time minus the 5 minute overlap.
@@ -58,9 +59,9 @@ func TestPullManyPagesAndCatalogue(t *testing.T) {
 		t.Fatalf("series has %d sub-events", len(subs))
 	}
 	// A second pull right away does not fetch the catalogue again.
-	before := e.fake.RequestCount(pretixfake.EndpointItems)
+	before := e.Fake.RequestCount(pretixfake.EndpointItems)
 	res, err := h.svc.PullOrganizer(context.Background(), org.ID)
-	if err != nil || res.CataloguesRefreshed != 0 || e.fake.RequestCount(pretixfake.EndpointItems) != before {
+	if err != nil || res.CataloguesRefreshed != 0 || e.Fake.RequestCount(pretixfake.EndpointItems) != before {
 		t.Fatalf("second pull refreshed catalogues: %+v %v", res, err)
 	}
 }
@@ -77,10 +78,10 @@ func TestOrderModifiedWhilePagingIsPickedUpNext(t *testing.T) {
 	}}, 150)
 	// No overlap: the cursor alone must catch the change.
 	h := newHarness(t, e, Config{Overlap: -1})
-	codes := e.fake.Orders(testOrg)
+	codes := e.Fake.Orders(testOrg)
 	var target string
 	for _, ref := range codes[:40] {
-		if o, _ := e.fake.Order(testOrg, ref.Event, ref.Code); !o.Testmode {
+		if o, _ := e.Fake.Order(testOrg, ref.Event, ref.Code); !o.Testmode {
 			target = ref.Code
 			break
 		}
@@ -88,7 +89,7 @@ func TestOrderModifiedWhilePagingIsPickedUpNext(t *testing.T) {
 	f := func() {
 		// While the client reads page 2, an order from page 1 changes.
 		fc.Advance(time.Second)
-		if _, err := e.fake.ModifyOrder(testOrg, "conf", target, "", func(o *pretixfake.Order) { o.Email = pretixfake.Str("late@example.org") }); err != nil {
+		if _, err := e.Fake.ModifyOrder(testOrg, "conf", target, "", func(o *pretixfake.Order) { o.Email = pretixfake.Str("late@example.org") }); err != nil {
 			t.Error(err)
 		}
 	}
@@ -125,7 +126,7 @@ func TestOrderModifiedWhilePagingIsPickedUpNext(t *testing.T) {
 func TestPullSurvives429And5xx(t *testing.T) {
 	fc := clockwork.NewFakeClockAt(t0)
 	e := newEmu(t, pretixfake.Options{Clock: fc, RateLimitPerMinute: 60, RateLimitBurst: 3, Rand: rand.New(rand.NewSource(4))}, 400)
-	e.fake.SetFaults(pretixfake.Faults{ErrorRate: 0.2})
+	e.Fake.SetFaults(pretixfake.Faults{ErrorRate: 0.2})
 	h := newHarness(t, e, Config{Clock: fc, RateLimit: -1})
 	stop := advanceWhileBlocked(fc, 250*time.Millisecond)
 	defer stop()
@@ -137,7 +138,7 @@ func TestPullSurvives429And5xx(t *testing.T) {
 		t.Fatalf("status %s", st)
 	}
 	var limited, failed int
-	for _, r := range e.fake.RequestLog(testOrg) {
+	for _, r := range e.Fake.RequestLog(testOrg) {
 		switch {
 		case r.Status == 429:
 			limited++
@@ -155,24 +156,24 @@ func TestPullFailureIsRecordedAndCursorKept(t *testing.T) {
 	h := newHarness(t, e, Config{})
 	org := h.connect(t)
 	cursor := h.organizer(t, org.ID).PullCursor
-	e.fake.RemoveToken(testToken)
+	e.Fake.RemoveToken(testToken)
 	_, err := h.svc.PullOrganizer(context.Background(), org.ID)
-	if !HasCode(err, CodeTokenInvalid) {
+	if !pretixapi.HasCode(err, pretixapi.CodeTokenInvalid) {
 		t.Fatalf("err = %v", err)
 	}
 	st := h.organizer(t, org.ID)
-	if st.LastPullStatus != models.PullStatusError || st.LastPullErrorCode != CodeTokenInvalid ||
+	if st.LastPullStatus != models.PullStatusError || st.LastPullErrorCode != pretixapi.CodeTokenInvalid ||
 		!strings.Contains(st.LastPullError, "rejected the API token") || !st.PullCursor.Equal(*cursor) {
 		t.Fatalf("organizer after failed pull %+v", st)
 	}
 	v, _ := h.svc.Get(context.Background(), org.ID)
-	if v.Pull.State != models.PullStatusError || v.Pull.ErrorCode != CodeTokenInvalid || v.Pull.LastSuccessAt == nil {
+	if v.Pull.State != models.PullStatusError || v.Pull.ErrorCode != pretixapi.CodeTokenInvalid || v.Pull.LastSuccessAt == nil {
 		t.Fatalf("view %+v", v.Pull)
 	}
 	// A failure in the middle of the pages does not move the cursor either.
-	e.fake.AddToken(testOrg, testToken, pretixfake.Team{AllEvents: true, CanViewOrders: true, CanChangeEventSettings: true})
-	e.fake.SetFaults(pretixfake.Faults{ErrorRate: 1})
-	if _, err := h.svc.PullOrganizer(context.Background(), org.ID); !HasCode(err, CodeServerError) {
+	e.Fake.AddToken(testOrg, testToken, pretixfake.Team{AllEvents: true, CanViewOrders: true, CanChangeEventSettings: true})
+	e.Fake.SetFaults(pretixfake.Faults{ErrorRate: 1})
+	if _, err := h.svc.PullOrganizer(context.Background(), org.ID); !pretixapi.HasCode(err, pretixapi.CodeServerError) {
 		t.Fatalf("err = %v", err)
 	}
 	if st := h.organizer(t, org.ID); !st.PullCursor.Equal(*cursor) {
@@ -182,7 +183,7 @@ func TestPullFailureIsRecordedAndCursorKept(t *testing.T) {
 
 func TestPullFallsBackToEventsOnOldPretix(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true, LegacyNoOrganizerOrders: true}, 70)
-	if _, err := e.fake.GenerateOrders(testOrg, "series", 20, rand.New(rand.NewSource(2))); err != nil {
+	if _, err := e.Fake.GenerateOrders(testOrg, "series", 20, rand.New(rand.NewSource(2))); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, e, Config{})
@@ -210,9 +211,9 @@ func TestPullFallsBackToEventsOnOldPretix(t *testing.T) {
 
 func TestCatalogueFallbackWithoutSettingsPermission(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 40)
-	e.fake.AddToken(testOrg, "tok-nosettings", pretixfake.Team{AllEvents: true, CanViewOrders: true})
+	e.Fake.AddToken(testOrg, "tok-nosettings", pretixfake.Team{AllEvents: true, CanViewOrders: true})
 	h := newHarness(t, e, Config{})
-	org, err := h.svc.Create(context.Background(), ConnectInput{BaseURL: e.http.URL, Token: "tok-nosettings"})
+	org, err := h.svc.Create(context.Background(), ConnectInput{BaseURL: e.HTTP.URL, Token: "tok-nosettings"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixapi"
 	"pretix-hubspot/secret"
 )
 
@@ -26,19 +27,19 @@ type Config struct {
 	Clock    clockwork.Clock // default real
 	Listener OrderListener   // default NopListener
 	Log      *slog.Logger    // default slog.Default()
-	// HTTPClient is shared by all pretix clients; default NewHTTPClient().
+	// HTTPClient is shared by all pretix clients; default pretixapi.NewHTTPClient().
 	HTTPClient *http.Client
 	// AllowInsecure accepts http:// pretix URLs beyond localhost.
 	AllowInsecure bool
 	// RateLimit is the pace per organizer in requests per minute: 0 means
-	// pretix.eu's DefaultRateLimit, negative means no pacing (429s are still
+	// pretix.eu's pretixapi.DefaultRateLimit, negative means no pacing (429s are still
 	// honoured).
 	RateLimit       int
 	Overlap         time.Duration // see Puller.Overlap
 	CatalogueMaxAge time.Duration // see Puller.CatalogueMaxAge
 	// ClientOptions are appended to every client's options (tests use them
 	// for fast back-off).
-	ClientOptions []Option
+	ClientOptions []pretixapi.Option
 	// Random is the source of webhook secrets; default crypto/rand.
 	Random io.Reader
 	// WebhookWorkers fetch orders named by webhooks; default 2.
@@ -71,7 +72,7 @@ type Service struct {
 
 	mu           sync.Mutex
 	runs         map[int64]*pullRun
-	limiters     map[string]*Limiter
+	limiters     map[string]*pretixapi.Limiter
 	pending      map[fetchJob]bool // queued webhook fetches
 	fetching     int               // webhook fetches running
 	fetchChanged chan struct{}     // closed and replaced when pending or fetching change
@@ -97,7 +98,7 @@ func NewService(cfg Config) *Service {
 		cfg.Listener = NopListener{}
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = NewHTTPClient()
+		cfg.HTTPClient = pretixapi.NewHTTPClient()
 	}
 	if cfg.Random == nil {
 		cfg.Random = rand.Reader
@@ -115,7 +116,7 @@ func NewService(cfg Config) *Service {
 	s := &Service{
 		cfg: cfg, db: cfg.DB, box: cfg.Box, clock: cfg.Clock, log: cfg.Log, http: cfg.HTTPClient,
 		ctx: ctx, cancel: cancel,
-		runs: map[int64]*pullRun{}, limiters: map[string]*Limiter{}, pending: map[fetchJob]bool{},
+		runs: map[int64]*pullRun{}, limiters: map[string]*pretixapi.Limiter{}, pending: map[fetchJob]bool{},
 		fetchQ: make(chan fetchJob, 1024), fetchChanged: make(chan struct{}),
 	}
 	s.ingester = &Ingester{DB: cfg.DB, Clock: cfg.Clock, Listener: cfg.Listener}
@@ -152,7 +153,7 @@ func (s *Service) Puller() *Puller { return s.puller }
 // Webhooks returns the webhook handler for POST /webhooks/pretix/<secret>.
 func (s *Service) Webhooks() *WebhookHandler { return s.webhooks }
 
-func (s *Service) limiterFor(base, slug string) *Limiter {
+func (s *Service) limiterFor(base, slug string) *pretixapi.Limiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := base + "|" + slug
@@ -160,23 +161,23 @@ func (s *Service) limiterFor(base, slug string) *Limiter {
 	if l == nil {
 		rate := s.cfg.RateLimit
 		if rate == 0 {
-			rate = DefaultRateLimit
+			rate = pretixapi.DefaultRateLimit
 		}
-		l = NewLimiter(rate, s.clock)
+		l = pretixapi.NewLimiter(rate, s.clock)
 		s.limiters[key] = l
 	}
 	return l
 }
 
-func (s *Service) newClient(base, token, slug string) (*Client, error) {
-	opts := []Option{WithOrganizer(slug), WithHTTPClient(s.http), WithClock(s.clock), WithAllowInsecure(s.cfg.AllowInsecure), WithLogger(s.log)}
-	if u, err := NormalizeBaseURL(base, s.cfg.AllowInsecure); err == nil {
-		opts = append(opts, WithLimiter(s.limiterFor(u.String(), slug)))
+func (s *Service) newClient(base, token, slug string) (*pretixapi.Client, error) {
+	opts := []pretixapi.Option{pretixapi.WithOrganizer(slug), pretixapi.WithHTTPClient(s.http), pretixapi.WithClock(s.clock), pretixapi.WithAllowInsecure(s.cfg.AllowInsecure), pretixapi.WithLogger(s.log)}
+	if u, err := pretixapi.NormalizeBaseURL(base, s.cfg.AllowInsecure); err == nil {
+		opts = append(opts, pretixapi.WithLimiter(s.limiterFor(u.String(), slug)))
 	}
-	return NewClient(base, token, append(opts, s.cfg.ClientOptions...)...)
+	return pretixapi.NewClient(base, token, append(opts, s.cfg.ClientOptions...)...)
 }
 
-func (s *Service) clientFor(org *models.PretixOrganizer) (*Client, error) {
+func (s *Service) clientFor(org *models.PretixOrganizer) (*pretixapi.Client, error) {
 	token, err := s.box.Open(org.TokenSealed)
 	if err == nil && token == "" {
 		err = errors.New("no token stored")

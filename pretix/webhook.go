@@ -18,6 +18,8 @@ import (
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixapi"
+	"pretix-hubspot/pretixwire"
 )
 
 // MaxWebhookBody bounds a webhook request body; pretix sends a few hundred
@@ -340,13 +342,13 @@ func (s *Service) FetchOrder(ctx context.Context, organizerID int64, event, code
 		return err
 	}
 	o, err := c.GetOrder(ctx, event, code)
-	if HasCode(err, CodeNotFound) {
+	if pretixapi.HasCode(err, pretixapi.CodeNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	_, err = s.ingester.Ingest(ctx, organizerID, []Order{*o}, SourceWebhook)
+	_, err = s.ingester.Ingest(ctx, organizerID, []pretixwire.Order{*o}, SourceWebhook)
 	return err
 }
 

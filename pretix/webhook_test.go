@@ -127,7 +127,7 @@ func TestWebhookBasicAuth(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 0)
 	h := newHarness(t, e, Config{})
 	ctx := context.Background()
-	org, err := h.svc.Create(ctx, ConnectInput{BaseURL: e.http.URL, Token: testToken, WebhookUser: "pretix", WebhookPassword: "s3cret-s3cret-s3cret"})
+	org, err := h.svc.Create(ctx, ConnectInput{BaseURL: e.HTTP.URL, Token: testToken, WebhookUser: "pretix", WebhookPassword: "s3cret-s3cret-s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,14 +184,14 @@ func TestWebhookEndToEnd(t *testing.T) {
 		json.NewEncoder(w).Encode(res)
 	}))
 	defer receiver.Close()
-	if _, err := e.fake.AddWebhook(testOrg, pretixfake.Webhook{TargetURL: receiver.URL + org.WebhookPath, AllEvents: true}); err != nil {
+	if _, err := e.Fake.AddWebhook(testOrg, pretixfake.Webhook{TargetURL: receiver.URL + org.WebhookPath, AllEvents: true}); err != nil {
 		t.Fatal(err)
 	}
 	h.rec.reset()
 	rnd := rand.New(rand.NewSource(21))
 	var placed pretixfake.Order
 	for {
-		o, err := e.fake.PlaceRandomOrder(testOrg, "conf", rnd)
+		o, err := e.Fake.PlaceRandomOrder(testOrg, "conf", rnd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +200,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 			break
 		}
 	}
-	waitHooks(t, e.fake)
+	waitHooks(t, e.Fake)
 	waitFetches(t, h.svc)
 	var stored models.PretixOrder
 	if err := h.db.Where("code = ?", placed.Code).First(&stored).Error; err != nil {
@@ -212,16 +212,16 @@ func TestWebhookEndToEnd(t *testing.T) {
 	}
 	// Paying fires two notifications (payment.confirmed and paid); both are
 	// answered, the order ends paid.
-	if _, err := e.fake.MarkPaid(testOrg, "conf", placed.Code); err != nil {
+	if _, err := e.Fake.MarkPaid(testOrg, "conf", placed.Code); err != nil {
 		t.Fatal(err)
 	}
-	waitHooks(t, e.fake)
+	waitHooks(t, e.Fake)
 	waitFetches(t, h.svc)
 	h.db.Where("code = ?", placed.Code).First(&stored)
 	if stored.Status != "p" {
 		t.Fatalf("status %s after paid webhook", stored.Status)
 	}
-	for _, d := range e.fake.WebhookDeliveries() {
+	for _, d := range e.Fake.WebhookDeliveries() {
 		if d.StatusCode != 200 {
 			t.Fatalf("delivery answered %d: %+v", d.StatusCode, d)
 		}
@@ -254,7 +254,7 @@ func TestWebhookIDsExpire(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 0)
 	h := newHarness(t, e, Config{Clock: fc, SeenTTL: 24 * time.Hour})
 	ctx := context.Background()
-	org, err := h.svc.Create(ctx, ConnectInput{BaseURL: e.http.URL, Token: testToken})
+	org, err := h.svc.Create(ctx, ConnectInput{BaseURL: e.HTTP.URL, Token: testToken})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package fields
 import (
 	"bytes"
 	"fmt"
+	"pretix-hubspot/pretixwire"
 	"testing"
 )
 
@@ -45,7 +46,7 @@ func benchGetters(b *testing.B, r *Resolver) (order, position []Getter) {
 	return order, position
 }
 
-func extractAll(b *testing.B, o *Order, og, pg []Getter) int {
+func extractAll(b *testing.B, o *pretixwire.Order, og, pg []Getter) int {
 	n := 0
 	for _, g := range og {
 		v, err := g.Value(Context{Order: o})
@@ -77,9 +78,9 @@ func BenchmarkExtract10kOrders(b *testing.B) {
 	const n = 10000
 	r := NewResolver(devcon(b))
 	og, pg := benchGetters(b, r)
-	orders := make([]*Order, n)
+	orders := make([]*pretixwire.Order, n)
 	for i, raw := range benchOrders(b, n) {
-		o, err := DecodeOrder(raw)
+		o, err := pretixwire.DecodeOrder(raw)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -110,7 +111,7 @@ func BenchmarkDecodeAndExtract10kOrders(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		for _, raw := range raws {
-			o, err := DecodeOrder(raw)
+			o, err := pretixwire.DecodeOrder(raw)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package fields
 import (
 	"encoding/json"
 	"fmt"
+	"pretix-hubspot/pretixwire"
 	"sort"
 	"strconv"
 )
@@ -120,25 +121,26 @@ func buildDefs(x *index) []*def {
 	}
 	add(Field{Key: "attendee_email", Label: "Attendee email", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeEmail)
 	add(Field{Key: "attendee_or_order_email", Label: "Attendee or order email", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeOrOrderEmail)
-	add(Field{Key: "attendee_company", Label: "Attendee company", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeText(func(p *Position) string { return p.Company }))
-	add(Field{Key: "attendee_street", Label: "Attendee address street", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeText(func(p *Position) string { return p.Street }))
-	add(Field{Key: "attendee_zipcode", Label: "Attendee address ZIP code", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeText(func(p *Position) string { return p.Zipcode }))
-	add(Field{Key: "attendee_city", Label: "Attendee address city", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeText(func(p *Position) string { return p.City }))
+	add(Field{Key: "attendee_company", Label: "Attendee company", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeText(func(p *pretixwire.Position) string { return p.Company }))
+	add(Field{Key: "attendee_street", Label: "Attendee address street", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeText(func(p *pretixwire.Position) string { return p.Street }))
+	add(Field{Key: "attendee_zipcode", Label: "Attendee address ZIP code", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeText(func(p *pretixwire.Position) string { return p.Zipcode }))
+	add(Field{Key: "attendee_city", Label: "Attendee address city", Category: CategoryAttendee, Type: TypeText}, true, x.attendeeText(func(p *pretixwire.Position) string { return p.City }))
 	add(Field{Key: "attendee_country", Label: "Attendee address country", Category: CategoryAttendee, Type: TypeCountry}, true, x.attendeeCountry)
 
 	// Questions
 	for i := range x.questions {
 		q := x.questions[i]
-		if q.Type == TypeFile || !q.Type.Valid() || q.Identifier == "" {
+		qt := Type(q.Type)
+		if qt == TypeFile || !qt.Valid() || q.Identifier == "" {
 			continue
 		}
-		f := Field{Key: "question_" + q.Identifier, Label: "Question: " + q.Question.Localize(x.locale),
-			Category: CategoryQuestions, Type: q.Type}
-		if q.Type.IsChoice() {
-			opts := append([]QuestionOption(nil), q.Options...)
+		f := Field{Key: "question_" + q.Identifier, Label: "Question: " + q.Question.Display(x.locale),
+			Category: CategoryQuestions, Type: qt}
+		if qt.IsChoice() {
+			opts := append([]pretixwire.QuestionOption(nil), q.Options...)
 			sort.SliceStable(opts, func(a, b int) bool { return opts[a].Position < opts[b].Position })
 			for _, o := range opts {
-				f.Options = append(f.Options, Option{Value: o.Identifier, Label: o.Answer.Localize(x.locale)})
+				f.Options = append(f.Options, Option{Value: o.Identifier, Label: o.Answer.Display(x.locale)})
 			}
 		}
 		add(f, true, x.question(q))
@@ -170,7 +172,7 @@ func buildDefs(x *index) []*def {
 
 	// Invoice address
 	is := x.invoiceScheme
-	add(Field{Key: "invoice_address_company", Label: "Invoice address company", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *InvoiceAddress) string { return a.Company }))
+	add(Field{Key: "invoice_address_company", Label: "Invoice address company", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *pretixwire.InvoiceAddress) string { return a.Company }))
 	add(Field{Key: "invoice_address_name", Label: "Invoice address name", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceName)
 	for _, p := range is.Parts {
 		add(Field{Key: "invoice_address_name_" + p.Key, Label: "Invoice address: " + p.Label, Category: CategoryInvoice, Type: TypeText,
@@ -184,12 +186,12 @@ func buildDefs(x *index) []*def {
 		add(Field{Key: "invoice_address_name_family_name", Label: "Invoice address: Family name (⚠️ auto-generated, not recommended)",
 			Category: CategoryInvoice, Type: TypeText, Deprecated: true}, false, x.invoiceSplit(true))
 	}
-	add(Field{Key: "invoice_address_street", Label: "Invoice address street", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *InvoiceAddress) string { return a.Street }))
-	add(Field{Key: "invoice_address_zipcode", Label: "Invoice address ZIP code", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *InvoiceAddress) string { return a.Zipcode }))
-	add(Field{Key: "invoice_address_city", Label: "Invoice address city", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *InvoiceAddress) string { return a.City }))
-	add(Field{Key: "invoice_address_state", Label: "Invoice address state", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *InvoiceAddress) string { return a.State }))
+	add(Field{Key: "invoice_address_street", Label: "Invoice address street", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *pretixwire.InvoiceAddress) string { return a.Street }))
+	add(Field{Key: "invoice_address_zipcode", Label: "Invoice address ZIP code", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *pretixwire.InvoiceAddress) string { return a.Zipcode }))
+	add(Field{Key: "invoice_address_city", Label: "Invoice address city", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *pretixwire.InvoiceAddress) string { return a.City }))
+	add(Field{Key: "invoice_address_state", Label: "Invoice address state", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *pretixwire.InvoiceAddress) string { return a.State }))
 	add(Field{Key: "invoice_address_country", Label: "Invoice address country", Category: CategoryInvoice, Type: TypeCountry}, false, x.invoiceCountry)
-	add(Field{Key: "invoice_address_vat_id", Label: "Invoice address VAT ID", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *InvoiceAddress) string { return a.VATID }))
+	add(Field{Key: "invoice_address_vat_id", Label: "Invoice address VAT ID", Category: CategoryInvoice, Type: TypeText}, false, x.invoiceText(func(a *pretixwire.InvoiceAddress) string { return a.VATID }))
 
 	// Event
 	add(Field{Key: "event_slug", Label: "Event short form", Category: CategoryEvent, Type: TypeText}, false, x.eventSlug)

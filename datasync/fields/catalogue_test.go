@@ -88,7 +88,7 @@ func TestCatalogueGolden(t *testing.T) {
 	for _, f := range got {
 		lines = append(lines, describe(f))
 		if !f.AvailableIn(ObjectPosition) {
-			t.Errorf("%s: every field must be available to Order position mappings", f.Key)
+			t.Errorf("%s: every field must be available to pretixwire.Order position mappings", f.Key)
 		}
 		if f.Deprecated {
 			t.Errorf("%s: nothing is deprecated under a four-part scheme", f.Key)
@@ -256,7 +256,7 @@ func TestCatalogueEventSeriesDatesNeedPosition(t *testing.T) {
 	ev.HasSubevents = true
 	for _, f := range ForObject(Catalogue(ev), ObjectOrder) {
 		if f.Category == CategoryEventOrDate {
-			t.Errorf("%s must not be offered to Order mappings of an event series", f.Key)
+			t.Errorf("%s must not be offered to pretixwire.Order mappings of an event series", f.Key)
 		}
 	}
 	orderFields := ForObject(Catalogue(devcon(t)), ObjectOrder)
@@ -267,7 +267,7 @@ func TestCatalogueEventSeriesDatesNeedPosition(t *testing.T) {
 		}
 	}
 	if strings.Join(keys, ",") != "event_date_from,event_date_to" {
-		t.Errorf("single-date event offers %v to Order mappings", keys)
+		t.Errorf("single-date event offers %v to pretixwire.Order mappings", keys)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/pretixwire"
 )
 
 func wantCode(t *testing.T, err error, code string, kind apperr.Kind) *apperr.Error {
@@ -68,7 +69,7 @@ func orderJSON(positions string) []byte {
 func TestValueErrors(t *testing.T) {
 	ev := devcon(t)
 	ev.HasSubevents = true
-	ev.SubEvents = []SubEvent{{ID: 7, Name: I18n{"en": "Day 1"}, DateFrom: utc("2025-05-01T08:00:00Z")}}
+	ev.SubEvents = []pretixwire.SubEvent{{ID: 7, Name: pretixwire.LocalizedText{"en": "Day 1"}, DateFrom: utc("2025-05-01T08:00:00Z")}}
 	r := NewResolver(ev)
 	tests := []struct {
 		name     string
@@ -89,7 +90,7 @@ func TestValueErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := DecodeOrder(orderJSON(tc.position))
+			o, err := pretixwire.DecodeOrder(orderJSON(tc.position))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,9 +113,9 @@ func TestValueErrors(t *testing.T) {
 func TestEventSeriesDates(t *testing.T) {
 	ev := devcon(t)
 	ev.HasSubevents = true
-	ev.SubEvents = []SubEvent{{ID: 7, DateFrom: utc("2025-05-01T08:00:00Z"), DateTo: utc("2025-05-01T17:00:00Z")}, {ID: 8, DateFrom: utc("2025-05-02T08:00:00Z")}}
+	ev.SubEvents = []pretixwire.SubEvent{{ID: 7, DateFrom: utc("2025-05-01T08:00:00Z"), DateTo: utc("2025-05-01T17:00:00Z")}, {ID: 8, DateFrom: utc("2025-05-02T08:00:00Z")}}
 	r := NewResolver(ev)
-	o, err := DecodeOrder(orderJSON(`{"id": 1, "positionid": 1, "item": 1345, "subevent": 7}, {"id": 2, "positionid": 2, "item": 1345, "subevent": 8}`))
+	o, err := pretixwire.DecodeOrder(orderJSON(`{"id": 1, "positionid": 1, "item": 1345, "subevent": 7}, {"id": 2, "positionid": 2, "item": 1345, "subevent": 8}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestEventSeriesDates(t *testing.T) {
 
 func TestProductIDWithoutCatalogue(t *testing.T) {
 	r := NewResolver(EventInfo{Slug: "bare"})
-	o, err := DecodeOrder(orderJSON(`{"id": 1, "positionid": 1, "item": 9999}`))
+	o, err := pretixwire.DecodeOrder(orderJSON(`{"id": 1, "positionid": 1, "item": 9999}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,10 +139,10 @@ func TestProductIDWithoutCatalogue(t *testing.T) {
 }
 
 func TestDecodeOrder(t *testing.T) {
-	if _, err := DecodeOrder([]byte(`{"code": 5}`)); apperr.KindOf(err) != apperr.KindInvalid {
+	if _, err := pretixwire.DecodeOrder([]byte(`{"code": 5}`)); apperr.KindOf(err) != apperr.KindInvalid {
 		t.Errorf("malformed order: %v", err)
 	}
-	if _, err := DecodeOrder([]byte(`not json`)); apperr.KindOf(err) != apperr.KindInvalid {
+	if _, err := pretixwire.DecodeOrder([]byte(`not json`)); apperr.KindOf(err) != apperr.KindInvalid {
 		t.Errorf("not json: %v", err)
 	}
 	o := loadOrder(t, "Q7XK9_paid_addon.json")
@@ -169,7 +170,7 @@ func TestDecodeOrderManyAddons(t *testing.T) {
 			b.WriteString(`{"id": ` + strconv.Itoa(1000+i) + `, "positionid": ` + strconv.Itoa(i) + `, "item": 1350, "addon_to": ` + strconv.Itoa(1000+i-1) + `}`)
 		}
 	}
-	o, err := DecodeOrder(orderJSON(b.String()))
+	o, err := pretixwire.DecodeOrder(orderJSON(b.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestDecodeOrderManyAddons(t *testing.T) {
 }
 
 func TestEventOrderCodeFromOrderWhenEventHasNoSlug(t *testing.T) {
-	o, err := DecodeOrder([]byte(`{"code": "ABC12", "event": "summer-fest", "status": "p"}`))
+	o, err := pretixwire.DecodeOrder([]byte(`{"code": "ABC12", "event": "summer-fest", "status": "p"}`))
 	if err != nil {
 		t.Fatal(err)
 	}

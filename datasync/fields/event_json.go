@@ -3,11 +3,11 @@ package fields
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"sort"
-	"time"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 // RawEvent holds the stored pretix API JSON of one event. Only Event is
@@ -24,29 +24,6 @@ type RawEvent struct {
 	Vouchers     json.RawMessage // GET …/vouchers/ (optional)
 }
 
-type wireEvent struct {
-	Slug         string     `json:"slug"`
-	Name         I18n       `json:"name"`
-	DateFrom     *time.Time `json:"date_from"`
-	DateTo       *time.Time `json:"date_to"`
-	Currency     string     `json:"currency"`
-	Timezone     string     `json:"timezone"`
-	HasSubevents bool       `json:"has_subevents"`
-}
-
-type wireSettings struct {
-	Locales           []string `json:"locales"`
-	Locale            string   `json:"locale"`
-	NameScheme        string   `json:"name_scheme"`
-	InvoiceNameScheme string   `json:"invoice_name_scheme"`
-	Timezone          string   `json:"timezone"`
-}
-
-type wireVoucher struct {
-	ID   int64  `json:"id"`
-	Code string `json:"code"`
-}
-
 // EventInfoFromJSON builds an EventInfo from stored pretix API responses.
 // Without settings, the locales are taken from the languages of the event
 // name and the name scheme is pretix's default ("full").
@@ -55,7 +32,7 @@ func EventInfoFromJSON(raw RawEvent) (EventInfo, error) {
 	if isEmptyJSON(raw.Event) {
 		return ev, apperr.Invalid("event_json_missing", "The stored pretix event is missing. Refresh the event list from pretix and try again.")
 	}
-	var we wireEvent
+	var we pretixwire.Event
 	if err := json.Unmarshal(raw.Event, &we); err != nil {
 		return ev, malformed("event", err)
 	}
@@ -68,7 +45,7 @@ func EventInfoFromJSON(raw RawEvent) (EventInfo, error) {
 	}
 
 	if !isEmptyJSON(raw.Settings) {
-		var ws wireSettings
+		var ws pretixwire.EventSettings
 		if err := json.Unmarshal(raw.Settings, &ws); err != nil {
 			return ev, malformed("event settings", err)
 		}
@@ -91,23 +68,23 @@ func EventInfoFromJSON(raw RawEvent) (EventInfo, error) {
 	}
 
 	var err error
-	if ev.Items, err = decodeList[Item](raw.Items, "products"); err != nil {
+	if ev.Items, err = pretixwire.DecodeList[pretixwire.Item](raw.Items, "products"); err != nil {
 		return ev, err
 	}
-	if ev.Questions, err = decodeList[Question](raw.Questions, "questions"); err != nil {
+	if ev.Questions, err = pretixwire.DecodeList[pretixwire.Question](raw.Questions, "questions"); err != nil {
 		return ev, err
 	}
-	if ev.CheckinLists, err = decodeList[CheckinList](raw.CheckinLists, "check-in lists"); err != nil {
+	if ev.CheckinLists, err = pretixwire.DecodeList[pretixwire.CheckinList](raw.CheckinLists, "check-in lists"); err != nil {
 		return ev, err
 	}
-	if ev.SubEvents, err = decodeList[SubEvent](raw.SubEvents, "event dates"); err != nil {
+	if ev.SubEvents, err = pretixwire.DecodeList[pretixwire.SubEvent](raw.SubEvents, "event dates"); err != nil {
 		return ev, err
 	}
 	for i := range ev.SubEvents {
 		ev.SubEvents[i].DateFrom = ev.SubEvents[i].DateFrom.UTC()
 		ev.SubEvents[i].DateTo = ev.SubEvents[i].DateTo.UTC()
 	}
-	vouchers, err := decodeList[wireVoucher](raw.Vouchers, "vouchers")
+	vouchers, err := pretixwire.DecodeList[pretixwire.Voucher](raw.Vouchers, "vouchers")
 	if err != nil {
 		return ev, err
 	}
@@ -120,33 +97,37 @@ func EventInfoFromJSON(raw RawEvent) (EventInfo, error) {
 	return ev, nil
 }
 
-// decodeList accepts a JSON array, a pretix page object or nothing.
-func decodeList[T any](raw json.RawMessage, what string) ([]T, error) {
-	if isEmptyJSON(raw) {
-		return nil, nil
-	}
-	var out []T
-	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
-		var page struct {
-			Results []T `json:"results"`
-		}
-		if err := json.Unmarshal(raw, &page); err != nil {
-			return nil, malformed(what, err)
-		}
-		return page.Results, nil
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, malformed(what, err)
-	}
-	return out, nil
-}
-
 func isEmptyJSON(raw json.RawMessage) bool {
 	t := bytes.TrimSpace(raw)
 	return len(t) == 0 || string(t) == "null"
 }
 
-func malformed(what string, err error) *apperr.Error {
-	return apperr.Invalid("pretix_json_malformed",
-		fmt.Sprintf("The stored pretix %s could not be read. Refresh the data from pretix; if this keeps happening, the pretix server sent an unexpected format.", what)).Wrap(err)
+func malformed(what string, err error) *apperr.Error { return pretixwire.Malformed(what, err) }
+
+// EventInfoFor builds the EventInfo of a stored event: the one way the
+// editor, the preview and the sync read an event's catalogue.
+func EventInfoFor(ev *models.PretixEvent) (EventInfo, error) {
+	info, err := EventInfoFromJSON(RawEvent{
+		Event: storedJSON(ev.EventJSON), Settings: storedJSON(ev.SettingsJSON), Items: storedJSON(ev.ItemsJSON),
+		Questions: storedJSON(ev.QuestionsJSON), CheckinLists: storedJSON(ev.CheckinListsJSON), SubEvents: storedJSON(ev.SubeventsJSON),
+	})
+	if err != nil {
+		return info, err
+	}
+	// The puller may know the name scheme from orders when the token cannot
+	// read the event settings; the name fields follow it.
+	if ev.NameScheme != "" && (ev.SettingsSource == "inferred" || info.NameScheme == DefaultNameScheme) {
+		info.NameScheme = ev.NameScheme
+	}
+	if info.Slug == "" {
+		info.Slug = ev.Slug
+	}
+	return info, nil
+}
+
+func storedJSON(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
 }

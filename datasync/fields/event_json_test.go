@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/pretixwire"
 )
 
 func TestEventInfoFromJSON(t *testing.T) {
@@ -27,13 +28,13 @@ func TestEventInfoFromJSON(t *testing.T) {
 	if ev.VoucherCodes[501] != "SPEAKER-2025" {
 		t.Errorf("voucher codes %v", ev.VoucherCodes)
 	}
-	var q *Question
+	var q *pretixwire.Question
 	for i := range ev.Questions {
 		if ev.Questions[i].Identifier == "PHOTO_OK" {
 			q = &ev.Questions[i]
 		}
 	}
-	if q == nil || !q.AskDuringCheckin || q.Type != TypeBool {
+	if q == nil || !q.AskDuringCheckin || Type(q.Type) != TypeBool {
 		t.Errorf("PHOTO_OK decoded as %+v", q)
 	}
 }
@@ -88,35 +89,5 @@ func TestEventInfoFromJSONErrors(t *testing.T) {
 				t.Errorf("message should be a sentence telling what to do: %q", ae.Message)
 			}
 		})
-	}
-}
-
-func TestI18nLocalize(t *testing.T) {
-	s := I18n{"de": "rot", "en": "red", "fr": "rouge"}
-	tests := []struct {
-		locales []string
-		want    string
-	}{
-		{[]string{"fr"}, "rouge"},
-		{[]string{"de-informal"}, "rot"},
-		{[]string{"nl", "de"}, "rot"},
-		{[]string{"nl"}, "red"},
-		{nil, "red"},
-	}
-	for _, tc := range tests {
-		if got := s.Localize(tc.locales...); got != tc.want {
-			t.Errorf("Localize(%v) = %q, want %q", tc.locales, got, tc.want)
-		}
-	}
-	if got := (I18n{"nl": "rood", "da": "rød"}).Localize("en"); got != "rød" {
-		t.Errorf("fallback should pick the smallest locale code, got %q", got)
-	}
-	var fromString I18n
-	if err := json.Unmarshal([]byte(`"Plain"`), &fromString); err != nil || fromString.Localize("en") != "Plain" {
-		t.Errorf("plain string: %v %v", fromString, err)
-	}
-	var withNull I18n
-	if err := json.Unmarshal([]byte(`{"en": null, "de": "Hallo"}`), &withNull); err != nil || withNull.Localize("en") != "Hallo" {
-		t.Errorf("null entry: %v %v", withNull, err)
 	}
 }

@@ -3,6 +3,7 @@ package fields
 import (
 	"os"
 	"path/filepath"
+	"pretix-hubspot/pretixwire"
 	"strings"
 	"testing"
 )
@@ -25,7 +26,7 @@ func FuzzDecodeOrder(f *testing.F) {
 	f.Add([]byte(`{"invoice_address":{"name_parts":{"_scheme":"nope","given_name":7}},"total":"1e400"}`))
 	r := NewResolver(devcon(f))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		o, err := DecodeOrder(raw)
+		o, err := pretixwire.DecodeOrder(raw)
 		if err != nil {
 			if o != nil {
 				t.Fatal("an error and an order")

@@ -1,6 +1,7 @@
 package fields
 
 import (
+	"pretix-hubspot/pretixwire"
 	"strings"
 	"time"
 )
@@ -8,11 +9,11 @@ import (
 // Getters of order, invoice address and event fields.
 
 func (x *index) orderEmail(c Context) (Value, error) {
-	return StringValue(c.Order.normalizedEmail()), nil
+	return StringValue(c.Order.NormalizedEmail()), nil
 }
 
 func (x *index) orderEmailDomain(c Context) (Value, error) {
-	return StringValue(EmailDomain(c.Order.normalizedEmail())), nil
+	return StringValue(pretixwire.EmailDomain(c.Order.NormalizedEmail())), nil
 }
 
 func (x *index) orderPhone(c Context) (Value, error) {
@@ -50,8 +51,8 @@ func (x *index) paymentDate(c Context) (Value, error) {
 	var latest time.Time
 	for i := range c.Order.Payments {
 		p := &c.Order.Payments[i]
-		if (p.State == "confirmed" || p.State == "refunded") && p.PaymentDate.After(latest) {
-			latest = p.PaymentDate
+		if (p.State == "confirmed" || p.State == "refunded") && p.PaymentDate != nil && p.PaymentDate.After(latest) {
+			latest = *p.PaymentDate
 		}
 	}
 	return DateTimeValue(latest), nil
@@ -59,9 +60,9 @@ func (x *index) paymentDate(c Context) (Value, error) {
 
 func (x *index) orderLocale(c Context) (Value, error) { return ChoiceValue(c.Order.Locale), nil }
 
-func (x *index) orderURL(c Context) (Value, error) { return StringValue(c.Order.url), nil }
+func (x *index) orderURL(c Context) (Value, error) { return StringValue(c.Order.CustomerURL()), nil }
 
-func (x *index) invoiceText(get func(*InvoiceAddress) string) func(c Context) (Value, error) {
+func (x *index) invoiceText(get func(*pretixwire.InvoiceAddress) string) func(c Context) (Value, error) {
 	return func(c Context) (Value, error) {
 		if c.Order.InvoiceAddress == nil {
 			return Value{}, nil
@@ -125,4 +126,19 @@ func (x *index) eventDate(end bool) func(c Context) (Value, error) {
 		}
 		return DateTimeValue(from), nil
 	}
+}
+
+func upperASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'a' && b[j] <= 'z' {
+					b[j] -= 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

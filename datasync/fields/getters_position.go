@@ -1,6 +1,7 @@
 package fields
 
 import (
+	"pretix-hubspot/pretixwire"
 	"strconv"
 	"strings"
 )
@@ -36,14 +37,14 @@ func (x *index) voucherCode(c Context) (Value, error) {
 	return StringValue(x.ev.VoucherCodes[c.Position.Voucher]), nil
 }
 
-func hasAttendeeName(p *Position) bool {
+func hasAttendeeName(p *pretixwire.Position) bool {
 	return strings.TrimSpace(p.AttendeeName) != "" || !p.AttendeeNameParts.Empty()
 }
 
 // nameSource picks whose name an attendee field shows. The whole name comes
 // from one position, so an add-on never mixes its own given name with the
 // parent's family name.
-func (x *index) nameSource(c Context) *Position {
+func (x *index) nameSource(c Context) *pretixwire.Position {
 	p := c.Position
 	if hasAttendeeName(p) {
 		return p
@@ -56,7 +57,7 @@ func (x *index) nameSource(c Context) *Position {
 
 // displayName prefers pretix's own rendering and builds one from the parts
 // (under the scheme they were entered with) only when it is missing.
-func displayName(name string, parts NameParts, fallback *NameScheme) string {
+func displayName(name string, parts pretixwire.NameParts, fallback *NameScheme) string {
 	if n := strings.TrimSpace(name); n != "" {
 		return n
 	}
@@ -70,7 +71,7 @@ func displayName(name string, parts NameParts, fallback *NameScheme) string {
 	return s.Join(parts)
 }
 
-func namePart(name string, parts NameParts, scheme *NameScheme, key string) string {
+func namePart(name string, parts pretixwire.NameParts, scheme *NameScheme, key string) string {
 	v := strings.TrimSpace(parts[key])
 	if v == "" && key == "full_name" {
 		v = displayName(name, parts, scheme)
@@ -100,7 +101,7 @@ func (x *index) attendeeSplit(family bool) func(c Context) (Value, error) {
 // guessNamePart serves the auto-generated given/family fields of schemes
 // without such parts. Names entered under an older scheme that had them
 // keep their real parts; only the rest are split heuristically.
-func guessNamePart(name string, parts NameParts, scheme *NameScheme, family bool) string {
+func guessNamePart(name string, parts pretixwire.NameParts, scheme *NameScheme, family bool) string {
 	if strings.TrimSpace(parts["given_name"]) != "" || strings.TrimSpace(parts["family_name"]) != "" {
 		if family {
 			return strings.TrimSpace(parts["family_name"])
@@ -115,7 +116,7 @@ func guessNamePart(name string, parts NameParts, scheme *NameScheme, family bool
 }
 
 // inherited returns the position's own text, else its parent's.
-func inherited(c Context, get func(*Position) string) string {
+func inherited(c Context, get func(*pretixwire.Position) string) string {
 	if v := strings.TrimSpace(get(c.Position)); v != "" {
 		return v
 	}
@@ -127,11 +128,11 @@ func inherited(c Context, get func(*Position) string) string {
 
 // inheritedEmail is the position's normalised attendee email, else its parent's.
 func inheritedEmail(c Context) string {
-	if e := c.Order.attendeeEmail(c.Position); e != "" {
+	if e := c.Order.AttendeeEmail(c.Position); e != "" {
 		return e
 	}
 	if par := c.Order.Parent(c.Position); par != nil {
-		return c.Order.attendeeEmail(par)
+		return c.Order.AttendeeEmail(par)
 	}
 	return ""
 }
@@ -144,17 +145,17 @@ func (x *index) attendeeOrOrderEmail(c Context) (Value, error) {
 	if e := inheritedEmail(c); e != "" {
 		return StringValue(e), nil
 	}
-	return StringValue(c.Order.normalizedEmail()), nil
+	return StringValue(c.Order.NormalizedEmail()), nil
 }
 
-func (x *index) attendeeText(get func(*Position) string) func(c Context) (Value, error) {
+func (x *index) attendeeText(get func(*pretixwire.Position) string) func(c Context) (Value, error) {
 	return func(c Context) (Value, error) { return StringValue(inherited(c, get)), nil }
 }
 
 // attendeeCountry falls back to the parent's country (pretix reads the
 // parent's name here by mistake).
 func (x *index) attendeeCountry(c Context) (Value, error) {
-	return StringValue(upperASCII(inherited(c, func(p *Position) string { return p.Country }))), nil
+	return StringValue(upperASCII(inherited(c, func(p *pretixwire.Position) string { return p.Country }))), nil
 }
 
 func (x *index) productName(c Context) (Value, error) {

@@ -1,17 +1,18 @@
 package fields
 
 import (
+	"pretix-hubspot/pretixwire"
 	"strings"
 	"time"
 )
 
 // Getters of question answers and check-in times.
 
-func answered(a *Answer) bool {
+func answered(a *pretixwire.Answer) bool {
 	return strings.TrimSpace(a.Answer) != "" || len(a.Options) > 0 || len(a.OptionIdentifiers) > 0
 }
 
-func findAnswer(p *Position, q *Question) *Answer {
+func findAnswer(p *pretixwire.Position, q *pretixwire.Question) *pretixwire.Answer {
 	for i := range p.Answers {
 		a := &p.Answers[i]
 		if a.Question == q.ID || (a.Question == 0 && a.QuestionIdentifier == q.Identifier) {
@@ -26,8 +27,8 @@ func findAnswer(p *Position, q *Question) *Answer {
 
 // question returns the getter of one question; add-ons without an answer
 // use their parent's.
-func (x *index) question(q Question) func(c Context) (Value, error) {
-	f := &Field{Label: "Question: " + q.Question.Localize(x.locale)}
+func (x *index) question(q pretixwire.Question) func(c Context) (Value, error) {
+	f := &Field{Label: "Question: " + q.Question.Display(x.locale)}
 	return func(c Context) (Value, error) {
 		a := findAnswer(c.Position, &q)
 		if a == nil {
@@ -39,7 +40,7 @@ func (x *index) question(q Question) func(c Context) (Value, error) {
 			return Value{}, nil
 		}
 		text := strings.TrimSpace(a.Answer)
-		switch q.Type {
+		switch Type(q.Type) {
 		case TypeBool:
 			return BoolValue(strings.EqualFold(text, "true")), nil
 		case TypeChoice, TypeMultiChoice:
@@ -55,7 +56,7 @@ func (x *index) question(q Question) func(c Context) (Value, error) {
 					ids[i] = ident
 				}
 			}
-			if q.Type == TypeChoice {
+			if Type(q.Type) == TypeChoice {
 				if len(ids) == 0 {
 					return Value{}, nil
 				}

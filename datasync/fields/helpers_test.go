@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"pretix-hubspot/pretixwire"
 	"testing"
 	"time"
 )
@@ -38,9 +39,9 @@ func devcon(t testing.TB) EventInfo {
 	return ev
 }
 
-func loadOrder(t testing.TB, name string) *Order {
+func loadOrder(t testing.TB, name string) *pretixwire.Order {
 	t.Helper()
-	o, err := DecodeOrder(readTestdata(t, "orders", name))
+	o, err := pretixwire.DecodeOrder(readTestdata(t, "orders", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,9 @@
 package fields
 
-import "strings"
+import (
+	"pretix-hubspot/pretixwire"
+	"strings"
+)
 
 // NamePart is one input of a pretix name scheme, e.g. {"given_name", "Given name"}.
 type NamePart struct {
@@ -99,7 +102,7 @@ func (s *NameScheme) HasPart(key string) bool {
 }
 
 // Join builds the display name from name parts the way pretix does for this scheme.
-func (s *NameScheme) Join(parts NameParts) string {
+func (s *NameScheme) Join(parts pretixwire.NameParts) string {
 	var b strings.Builder
 	for _, k := range s.display {
 		v := strings.TrimSpace(parts[k])
@@ -120,24 +123,6 @@ func (s *NameScheme) Join(parts NameParts) string {
 		}
 	}
 	return b.String()
-}
-
-// NameParts is a pretix *_name_parts object: part key → text, plus "_scheme"
-// naming the scheme the parts were entered under (which may be older than
-// the event's current scheme).
-type NameParts map[string]string
-
-// Scheme is the scheme the parts were entered under ("" if not recorded).
-func (p NameParts) Scheme() string { return p["_scheme"] }
-
-// Empty reports whether no name part has text.
-func (p NameParts) Empty() bool {
-	for k, v := range p {
-		if k != "" && k[0] != '_' && strings.TrimSpace(v) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 // nameParticles start a multi-word family name ("de la Cruz", "van Beethoven").

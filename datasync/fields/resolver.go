@@ -6,13 +6,14 @@ import (
 	"strconv"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/pretixwire"
 )
 
 // Context is the pretix object a value is computed for: an order, and for
 // Order position mappings one of its positions.
 type Context struct {
-	Order    *Order
-	Position *Position // nil for Order mappings; must point into Order.Positions
+	Order    *pretixwire.Order
+	Position *pretixwire.Position // nil for Order mappings; must point into Order.Positions
 }
 
 // Resolver computes field values for one event. Build it once per event and
@@ -118,10 +119,10 @@ type index struct {
 	locale         string
 	attendeeScheme *NameScheme
 	invoiceScheme  *NameScheme
-	questions      []Question
+	questions      []pretixwire.Question
 	items          map[int64]*itemInfo
 	products       map[[2]int64]string // (item, variation) → display name
-	subevents      map[int64]*SubEvent
+	subevents      map[int64]*pretixwire.SubEvent
 	options        map[int64]string // question option id → identifier
 	eventTitle     string
 	codePrefix     string // "SLUG-"
@@ -140,7 +141,7 @@ func newIndex(ev EventInfo) *index {
 		invoiceScheme:  ev.InvoiceScheme(),
 		items:          make(map[int64]*itemInfo, len(ev.Items)),
 		products:       make(map[[2]int64]string),
-		subevents:      make(map[int64]*SubEvent, len(ev.SubEvents)),
+		subevents:      make(map[int64]*pretixwire.SubEvent, len(ev.SubEvents)),
 		options:        make(map[int64]string),
 	}
 	x.eventTitle = ev.Name.Localize(x.locale)
@@ -162,7 +163,7 @@ func newIndex(ev EventInfo) *index {
 	for i := range ev.SubEvents {
 		x.subevents[ev.SubEvents[i].ID] = &ev.SubEvents[i]
 	}
-	x.questions = append([]Question(nil), ev.Questions...)
+	x.questions = append([]pretixwire.Question(nil), ev.Questions...)
 	sort.SliceStable(x.questions, func(a, b int) bool {
 		qa, qb := &x.questions[a], &x.questions[b]
 		if qa.Position != qb.Position {

@@ -2,6 +2,7 @@ package fields
 
 import (
 	"encoding/json"
+	"pretix-hubspot/pretixwire"
 	"strings"
 	"sync"
 	"testing"
@@ -73,7 +74,7 @@ func TestResolverConcurrentUse(t *testing.T) {
 
 func TestValuesOfHandBuiltOrder(t *testing.T) {
 	// Orders built in code (not decoded) still normalise emails on the fly.
-	o := &Order{Code: "HAND1", Status: "p", Email: " Mixed@Case.Example", Positions: []Position{{ID: 1, PositionID: 1, Item: 1345, AttendeeEmail: "A@Ü.example"}}}
+	o := &pretixwire.Order{Code: "HAND1", Status: "p", Email: " Mixed@Case.Example", Positions: []pretixwire.Position{{ID: 1, PositionID: 1, Item: 1345, AttendeeEmail: "A@Ü.example"}}}
 	r := NewResolver(devcon(t))
 	runValueCases(t, r, o, []valueCase{
 		{0, "email", str("mixed@case.example")},

@@ -1,6 +1,7 @@
 package fields
 
 import (
+	"pretix-hubspot/pretixwire"
 	"testing"
 )
 
@@ -12,7 +13,7 @@ type valueCase struct {
 	want Value
 }
 
-func runValueCases(t *testing.T, r *Resolver, o *Order, cases []valueCase) {
+func runValueCases(t *testing.T, r *Resolver, o *pretixwire.Order, cases []valueCase) {
 	t.Helper()
 	for _, tc := range cases {
 		c := Context{Order: o}

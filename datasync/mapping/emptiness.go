@@ -6,6 +6,7 @@ import (
 
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 // minSample is the fewest objects that let us call a field "often empty";
@@ -19,7 +20,7 @@ const emptyShare = 0.25
 // emptiness counts, over the event's most recent orders, how often fields
 // have no value, for objects of one pretix type (orders or positions).
 type emptiness struct {
-	orders  []*fields.Order
+	orders  []*pretixwire.Order
 	res     *fields.Resolver
 	objects int
 	memo    map[string]float64
@@ -38,7 +39,7 @@ func (c *checker) emptiness(ctx context.Context, src fields.ObjectType) *emptine
 		return e // the warning is advice; without data it is left out
 	}
 	for _, r := range raws {
-		o, err := fields.DecodeOrder([]byte(r))
+		o, err := pretixwire.DecodeOrder([]byte(r))
 		if err != nil {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 // PreviewInput picks the order to preview. Rows and SourceType, when given,
@@ -83,7 +84,7 @@ func (s *Service) Preview(ctx context.Context, eventID, id int64, in PreviewInpu
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
-	order, err := fields.DecodeOrder([]byte(po.RawJSON))
+	order, err := pretixwire.DecodeOrder([]byte(po.RawJSON))
 	if err != nil {
 		return nil, err
 	}

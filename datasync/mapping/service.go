@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -74,29 +73,11 @@ func (s *Service) loadEvent(ctx context.Context, eventID int64) (*eventData, err
 	if err != nil {
 		return nil, apperr.Internal(fmt.Errorf("load event %d: %w", eventID, err))
 	}
-	info, err := fields.EventInfoFromJSON(fields.RawEvent{
-		Event: raw(ev.EventJSON), Settings: raw(ev.SettingsJSON), Items: raw(ev.ItemsJSON), Questions: raw(ev.QuestionsJSON),
-		CheckinLists: raw(ev.CheckinListsJSON), SubEvents: raw(ev.SubeventsJSON),
-	})
+	info, err := fields.EventInfoFor(&ev)
 	if err != nil {
 		return nil, err
 	}
-	// The puller may know the name scheme from orders when the token cannot
-	// read the event settings; the catalogue's name fields follow it.
-	if ev.NameScheme != "" && (ev.SettingsSource == "inferred" || info.NameScheme == fields.DefaultNameScheme) {
-		info.NameScheme = ev.NameScheme
-	}
-	if info.Slug == "" {
-		info.Slug = ev.Slug
-	}
 	return &eventData{ev: &ev, res: fields.NewResolver(info)}, nil
-}
-
-func raw(s string) json.RawMessage {
-	if s == "" {
-		return nil
-	}
-	return json.RawMessage(s)
 }
 
 // Catalogue is the pretix field picker's content for one object type.

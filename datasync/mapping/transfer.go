@@ -12,6 +12,7 @@ import (
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 // ExportFormat names the JSON document of exported mappings.
@@ -259,9 +260,9 @@ func (s *Service) CopySources(ctx context.Context, eventID int64) ([]CopySource,
 	out := make([]CopySource, 0, len(rows))
 	for _, r := range rows {
 		name := r.Slug
-		var n fields.I18n
+		var n pretixwire.LocalizedText
 		if err := n.UnmarshalJSON([]byte(r.NameJSON)); err == nil {
-			if l := n.Localize("en"); l != "" {
+			if l := n.Localize(pretixwire.DisplayLanguage); l != "" {
 				name = l
 			}
 		}

@@ -1,4 +1,4 @@
-package pretix
+package pretixapi_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 
 	"pretix-hubspot/apperr"
 	pretixfake "pretix-hubspot/fakes/pretix"
+	"pretix-hubspot/pretixapi"
 )
 
 func TestNormalizeBaseURL(t *testing.T) {
@@ -35,19 +36,19 @@ func TestNormalizeBaseURL(t *testing.T) {
 		{in: "http://localhost:8000", want: "http://localhost:8000/api/v1/"},
 		{in: "http://127.0.0.1:9000/", want: "http://127.0.0.1:9000/api/v1/"},
 		{in: "http://[::1]:9000/", want: "http://[::1]:9000/api/v1/"},
-		{in: "http://pretix.example.org", code: CodeURLInsecure},
+		{in: "http://pretix.example.org", code: pretixapi.CodeURLInsecure},
 		{in: "http://pretix.example.org", allowInsecure: true, want: "http://pretix.example.org/api/v1/"},
-		{in: "", code: CodeURLInvalid},
-		{in: "ftp://pretix.eu", code: CodeURLInvalid},
-		{in: "https://user:secret@pretix.eu", code: CodeURLInvalid},
-		{in: "https://", code: CodeURLInvalid},
-		{in: "https://exa mple.org", code: CodeURLInvalid},
+		{in: "", code: pretixapi.CodeURLInvalid},
+		{in: "ftp://pretix.eu", code: pretixapi.CodeURLInvalid},
+		{in: "https://user:secret@pretix.eu", code: pretixapi.CodeURLInvalid},
+		{in: "https://", code: pretixapi.CodeURLInvalid},
+		{in: "https://exa mple.org", code: pretixapi.CodeURLInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			u, err := NormalizeBaseURL(tc.in, tc.allowInsecure)
+			u, err := pretixapi.NormalizeBaseURL(tc.in, tc.allowInsecure)
 			if tc.code != "" {
-				if !HasCode(err, tc.code) {
+				if !pretixapi.HasCode(err, tc.code) {
 					t.Fatalf("err = %v, want code %s", err, tc.code)
 				}
 				ae, _ := apperr.As(err)
@@ -65,7 +66,7 @@ func TestNormalizeBaseURL(t *testing.T) {
 
 func TestNewClientValidatesToken(t *testing.T) {
 	for _, tok := range []string{"", "   ", "abc def", "abc\ndef"} {
-		_, err := NewClient("https://pretix.eu", tok)
+		_, err := pretixapi.NewClient("https://pretix.eu", tok)
 		if err == nil {
 			t.Fatalf("token %q accepted", tok)
 		}
@@ -98,7 +99,7 @@ func staticServer(t *testing.T, status int, contentType, body string) *httptest.
 
 func TestConnectionErrors(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 0)
-	if err := e.fake.AddToken(testOrg, "tok-noorders", pretixfake.Team{AllEvents: true}); err != nil {
+	if err := e.Fake.AddToken(testOrg, "tok-noorders", pretixfake.Team{AllEvents: true}); err != nil {
 		t.Fatal(err)
 	}
 	prefixed := newEmu(t, pretixfake.Options{NoRateLimit: true, PathPrefix: "/pretix"}, 0)
@@ -116,21 +117,21 @@ func TestConnectionErrors(t *testing.T) {
 		kind                   apperr.Kind
 		says                   string
 	}{
-		{"connection refused", "http://" + closedPort(t), testToken, testOrg, CodeUnreachable, apperr.KindUnavailable, "refused"},
-		{"unknown host", "https://pretix-host.invalid", testToken, testOrg, CodeUnreachable, apperr.KindUnavailable, "Could not find the server pretix-host.invalid"},
-		{"untrusted certificate", tlsSrv.URL, testToken, testOrg, CodeTLS, apperr.KindUnavailable, "not trusted"},
-		{"https to a plain http server", strings.Replace(e.http.URL, "http://", "https://", 1), testToken, testOrg, CodeTLS, apperr.KindUnavailable, "does not speak HTTPS"},
-		{"web page instead of pretix", html.URL, testToken, testOrg, CodeNotPretix, apperr.KindInvalid, "a web page"},
-		{"wrong path prefix", prefixed.http.URL, testToken, testOrg, CodeNotPretix, apperr.KindInvalid, "not like a pretix server"},
-		{"unexpected JSON", otherJSON.URL, testToken, testOrg, CodeNotPretix, apperr.KindInvalid, "no short name"},
-		{"malformed JSON", truncated.URL, testToken, testOrg, CodeMalformedJSON, apperr.KindUnavailable, "not valid JSON"},
-		{"invalid token", e.http.URL, "tok-wrong", testOrg, CodeTokenInvalid, apperr.KindInvalid, "Invalid token."},
-		{"missing Can view orders", e.http.URL, "tok-noorders", testOrg, CodePermission, apperr.KindInvalid, "\u201cCan view orders\u201d"},
-		{"unknown organizer", e.http.URL, testToken, "nosuch", CodeOrganizerUnknown, apperr.KindInvalid, "no organizer \u201cnosuch\u201d"},
+		{"connection refused", "http://" + closedPort(t), testToken, testOrg, pretixapi.CodeUnreachable, apperr.KindUnavailable, "refused"},
+		{"unknown host", "https://pretix-host.invalid", testToken, testOrg, pretixapi.CodeUnreachable, apperr.KindUnavailable, "Could not find the server pretix-host.invalid"},
+		{"untrusted certificate", tlsSrv.URL, testToken, testOrg, pretixapi.CodeTLS, apperr.KindUnavailable, "not trusted"},
+		{"https to a plain http server", strings.Replace(e.HTTP.URL, "http://", "https://", 1), testToken, testOrg, pretixapi.CodeTLS, apperr.KindUnavailable, "does not speak HTTPS"},
+		{"web page instead of pretix", html.URL, testToken, testOrg, pretixapi.CodeNotPretix, apperr.KindInvalid, "a web page"},
+		{"wrong path prefix", prefixed.HTTP.URL, testToken, testOrg, pretixapi.CodeNotPretix, apperr.KindInvalid, "not like a pretix server"},
+		{"unexpected JSON", otherJSON.URL, testToken, testOrg, pretixapi.CodeNotPretix, apperr.KindInvalid, "no short name"},
+		{"malformed JSON", truncated.URL, testToken, testOrg, pretixapi.CodeMalformedJSON, apperr.KindUnavailable, "not valid JSON"},
+		{"invalid token", e.HTTP.URL, "tok-wrong", testOrg, pretixapi.CodeTokenInvalid, apperr.KindInvalid, "Invalid token."},
+		{"missing Can view orders", e.HTTP.URL, "tok-noorders", testOrg, pretixapi.CodePermission, apperr.KindInvalid, "\u201cCan view orders\u201d"},
+		{"unknown organizer", e.HTTP.URL, testToken, "nosuch", pretixapi.CodeOrganizerUnknown, apperr.KindInvalid, "no organizer \u201cnosuch\u201d"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := NewClient(tc.base, tc.token, WithOrganizer(tc.org), WithLimiter(NewLimiter(0, nil)), WithRetry(2, time.Millisecond, time.Millisecond))
+			c, err := pretixapi.NewClient(tc.base, tc.token, pretixapi.WithOrganizer(tc.org), pretixapi.WithLimiter(pretixapi.NewLimiter(0, nil)), pretixapi.WithRetry(2, time.Millisecond, time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,11 +157,11 @@ func TestConnectionErrors(t *testing.T) {
 
 func TestConnectionSucceeds(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 3)
-	e.fake.AddToken(testOrg, "tok-nosettings", pretixfake.Team{AllEvents: true, CanViewOrders: true})
+	e.Fake.AddToken(testOrg, "tok-nosettings", pretixfake.Team{AllEvents: true, CanViewOrders: true})
 	legacy := newEmu(t, pretixfake.Options{NoRateLimit: true, LegacyNoOrganizerOrders: true}, 0)
 
 	t.Run("finds the token's organizer", func(t *testing.T) {
-		c := fastClient(t, e.http.URL, WithOrganizer(""))
+		c := fastClient(t, e.HTTP.URL, pretixapi.WithOrganizer(""))
 		info, err := c.TestConnection(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -176,7 +177,7 @@ func TestConnectionSucceeds(t *testing.T) {
 		}
 	})
 	t.Run("warns without settings permission", func(t *testing.T) {
-		c, _ := NewClient(e.http.URL, "tok-nosettings", WithOrganizer(testOrg), WithLimiter(NewLimiter(0, nil)))
+		c, _ := pretixapi.NewClient(e.HTTP.URL, "tok-nosettings", pretixapi.WithOrganizer(testOrg), pretixapi.WithLimiter(pretixapi.NewLimiter(0, nil)))
 		info, err := c.TestConnection(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -186,7 +187,7 @@ func TestConnectionSucceeds(t *testing.T) {
 		}
 	})
 	t.Run("warns on pretix before 2023.8", func(t *testing.T) {
-		info, err := fastClient(t, legacy.http.URL).TestConnection(context.Background())
+		info, err := fastClient(t, legacy.HTTP.URL).TestConnection(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,11 +205,11 @@ func TestListOrdersFollowsPages(t *testing.T) {
 		queries = append(queries, r.URL.RawQuery)
 		mu.Unlock()
 	}}, 237)
-	c := fastClient(t, e.http.URL)
+	c := fastClient(t, e.HTTP.URL)
 	since := t0.Add(-200 * 24 * time.Hour)
 	var codes []string
 	pages := 0
-	err := c.ListOrders(context.Background(), OrderQuery{ModifiedSince: &since}, func(p OrderPage) error {
+	err := c.ListOrders(context.Background(), pretixapi.OrderQuery{ModifiedSince: &since}, func(p pretixapi.OrderPage) error {
 		pages++
 		if p.Number != pages || p.Generated.IsZero() {
 			t.Fatalf("page %+v", p.Number)
@@ -225,8 +226,8 @@ func TestListOrdersFollowsPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	live := 0
-	for _, ref := range e.fake.Orders(testOrg) {
-		if o, _ := e.fake.Order(testOrg, ref.Event, ref.Code); !o.Testmode {
+	for _, ref := range e.Fake.Orders(testOrg) {
+		if o, _ := e.Fake.Order(testOrg, ref.Event, ref.Code); !o.Testmode {
 			live++
 		}
 	}
@@ -244,13 +245,13 @@ func TestListOrdersFollowsPages(t *testing.T) {
 
 func TestListOrdersWithoutOrganizerList(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true, LegacyNoOrganizerOrders: true}, 3)
-	c := fastClient(t, e.http.URL)
-	err := c.ListOrders(context.Background(), OrderQuery{}, func(OrderPage) error { return nil })
-	if !errors.Is(err, ErrNoOrganizerOrderList) {
-		t.Fatalf("err = %v, want ErrNoOrganizerOrderList", err)
+	c := fastClient(t, e.HTTP.URL)
+	err := c.ListOrders(context.Background(), pretixapi.OrderQuery{}, func(pretixapi.OrderPage) error { return nil })
+	if !errors.Is(err, pretixapi.ErrNoOrganizerOrderList) {
+		t.Fatalf("err = %v, want pretixapi.ErrNoOrganizerOrderList", err)
 	}
 	n := 0
-	err = c.ListOrders(context.Background(), OrderQuery{Event: "conf", IncludeTestmode: true}, func(p OrderPage) error {
+	err = c.ListOrders(context.Background(), pretixapi.OrderQuery{Event: "conf", IncludeTestmode: true}, func(p pretixapi.OrderPage) error {
 		for _, o := range p.Orders {
 			if o.Event != "conf" {
 				t.Fatalf("event not filled in for old servers: %q", o.Event)
@@ -266,28 +267,28 @@ func TestListOrdersWithoutOrganizerList(t *testing.T) {
 
 func TestRetriesServerErrorsAndDrops(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true, Rand: rand.New(rand.NewSource(3))}, 300)
-	e.fake.SetFaults(pretixfake.Faults{ErrorRate: 0.25, DropRate: 0.1})
-	c := fastClient(t, e.http.URL, WithRetry(8, time.Millisecond, 2*time.Millisecond))
+	e.Fake.SetFaults(pretixfake.Faults{ErrorRate: 0.25, DropRate: 0.1})
+	c := fastClient(t, e.HTTP.URL, pretixapi.WithRetry(8, time.Millisecond, 2*time.Millisecond))
 	n := 0
-	err := c.ListOrders(context.Background(), OrderQuery{IncludeTestmode: true}, func(p OrderPage) error {
+	err := c.ListOrders(context.Background(), pretixapi.OrderQuery{IncludeTestmode: true}, func(p pretixapi.OrderPage) error {
 		n += len(p.Orders)
 		return nil
 	})
 	if err != nil || n != 300 {
 		t.Fatalf("%d orders, %v", n, err)
 	}
-	if got := e.fake.RequestCount(pretixfake.EndpointOrganizerOrders); got <= 6 {
+	if got := e.Fake.RequestCount(pretixfake.EndpointOrganizerOrders); got <= 6 {
 		t.Fatalf("only %d requests; faults were not injected", got)
 	}
 
-	e.fake.SetFaults(pretixfake.Faults{ErrorRate: 1})
-	_, err = c.GetOrder(context.Background(), "conf", e.fake.Orders(testOrg)[0].Code)
-	if !HasCode(err, CodeServerError) || !strings.Contains(err.Error(), "after 8 attempts") {
+	e.Fake.SetFaults(pretixfake.Faults{ErrorRate: 1})
+	_, err = c.GetOrder(context.Background(), "conf", e.Fake.Orders(testOrg)[0].Code)
+	if !pretixapi.HasCode(err, pretixapi.CodeServerError) || !strings.Contains(err.Error(), "after 8 attempts") {
 		t.Fatalf("err = %v, want a server error after 8 attempts", err)
 	}
-	e.fake.SetFaults(pretixfake.Faults{MalformedRate: 1})
+	e.Fake.SetFaults(pretixfake.Faults{MalformedRate: 1})
 	_, err = c.Events(context.Background())
-	if !HasCode(err, CodeMalformedJSON) {
+	if !pretixapi.HasCode(err, pretixapi.CodeMalformedJSON) {
 		t.Fatalf("err = %v, want malformed JSON", err)
 	}
 }
@@ -296,11 +297,11 @@ func TestRateLimitRetryAfterIsHonoured(t *testing.T) {
 	fc := clockwork.NewFakeClockAt(t0)
 	e := newEmu(t, pretixfake.Options{Clock: fc, RateLimitPerMinute: 60, RateLimitBurst: 2}, 260)
 	// No pacing on our side: the client meets 429s and must wait them out.
-	c := fastClient(t, e.http.URL, WithClock(fc), WithLimiter(NewLimiter(0, fc)))
+	c := fastClient(t, e.HTTP.URL, pretixapi.WithClock(fc), pretixapi.WithLimiter(pretixapi.NewLimiter(0, fc)))
 	stop := advanceWhileBlocked(fc, 500*time.Millisecond)
 	defer stop()
 	n := 0
-	err := c.ListOrders(context.Background(), OrderQuery{IncludeTestmode: true}, func(p OrderPage) error {
+	err := c.ListOrders(context.Background(), pretixapi.OrderQuery{IncludeTestmode: true}, func(p pretixapi.OrderPage) error {
 		n += len(p.Orders)
 		return nil
 	})
@@ -308,7 +309,7 @@ func TestRateLimitRetryAfterIsHonoured(t *testing.T) {
 		t.Fatalf("%d orders, %v", n, err)
 	}
 	limited := 0
-	for _, r := range e.fake.RequestLog(testOrg) {
+	for _, r := range e.Fake.RequestLog(testOrg) {
 		if r.Status == http.StatusTooManyRequests {
 			limited++
 		}
@@ -321,14 +322,14 @@ func TestRateLimitRetryAfterIsHonoured(t *testing.T) {
 func TestPacingAvoids429(t *testing.T) {
 	fc := clockwork.NewFakeClockAt(t0)
 	e := newEmu(t, pretixfake.Options{Clock: fc, RateLimitPerMinute: 120, RateLimitBurst: 2}, 500)
-	c := fastClient(t, e.http.URL, WithClock(fc), WithLimiter(NewLimiter(120, fc)))
+	c := fastClient(t, e.HTTP.URL, pretixapi.WithClock(fc), pretixapi.WithLimiter(pretixapi.NewLimiter(120, fc)))
 	stop := advanceWhileBlocked(fc, 100*time.Millisecond)
 	defer stop()
 	start := fc.Now()
-	if err := c.ListOrders(context.Background(), OrderQuery{IncludeTestmode: true}, func(OrderPage) error { return nil }); err != nil {
+	if err := c.ListOrders(context.Background(), pretixapi.OrderQuery{IncludeTestmode: true}, func(pretixapi.OrderPage) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	log := e.fake.RequestLog(testOrg)
+	log := e.Fake.RequestLog(testOrg)
 	for _, r := range log {
 		if r.Status != 200 {
 			t.Fatalf("paced client got %d", r.Status)
@@ -342,8 +343,8 @@ func TestPacingAvoids429(t *testing.T) {
 
 func TestContextCancellationStopsWaiting(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 1)
-	e.fake.SetFaults(pretixfake.Faults{ErrorRate: 1})
-	c := fastClient(t, e.http.URL, WithRetry(10, time.Hour, time.Hour))
+	e.Fake.SetFaults(pretixfake.Faults{ErrorRate: 1})
+	c := fastClient(t, e.HTTP.URL, pretixapi.WithRetry(10, time.Hour, time.Hour))
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
 	start := time.Now()
@@ -355,13 +356,13 @@ func TestContextCancellationStopsWaiting(t *testing.T) {
 
 func TestGetOrder(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 0)
-	placed, err := e.fake.PlaceOrder(testOrg, "conf", pretixfake.Order{Email: pretixfake.Str("x@example.org"), Positions: []pretixfake.Position{
+	placed, err := e.Fake.PlaceOrder(testOrg, "conf", pretixfake.Order{Email: pretixfake.Str("x@example.org"), Positions: []pretixfake.Position{
 		{Item: firstItem(t, e), Price: "10.00"}, {Item: firstItem(t, e), Price: "5.00", Canceled: true},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := fastClient(t, e.http.URL)
+	c := fastClient(t, e.HTTP.URL)
 	o, err := c.GetOrder(context.Background(), "conf", placed.Code)
 	if err != nil {
 		t.Fatal(err)
@@ -370,13 +371,13 @@ func TestGetOrder(t *testing.T) {
 		t.Fatalf("order %+v", o)
 	}
 	_, err = c.GetOrder(context.Background(), "conf", "NOPE1")
-	if !HasCode(err, CodeNotFound) || apperr.KindOf(err) != apperr.KindNotFound {
+	if !pretixapi.HasCode(err, pretixapi.CodeNotFound) || apperr.KindOf(err) != apperr.KindNotFound {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func firstItem(t *testing.T, e *emu) int64 {
-	c := fastClient(t, e.http.URL)
+	c := fastClient(t, e.HTTP.URL)
 	items, err := c.Items(context.Background(), "conf")
 	if err != nil || len(items) == 0 {
 		t.Fatal(err)
@@ -412,14 +413,14 @@ func TestNextLinksStayOnOurHost(t *testing.T) {
 
 func TestCatalogue(t *testing.T) {
 	e := newEmu(t, pretixfake.Options{NoRateLimit: true}, 0)
-	c := fastClient(t, e.http.URL)
+	c := fastClient(t, e.HTTP.URL)
 	ctx := context.Background()
 	items, err := c.Items(ctx, "conf")
 	if err != nil || len(items) != 4 || len(items[0].Variations) != 2 || len(items[0].Raw) == 0 {
 		t.Fatalf("items %+v %v", items, err)
 	}
 	qs, err := c.Questions(ctx, "conf")
-	if err != nil || len(qs) != 13 || len(qs[0].Options) != 4 || qs[0].Question.In("de") != "T-Shirt-Größe" {
+	if err != nil || len(qs) != 13 || len(qs[0].Options) != 4 || qs[0].Question.Localize("de") != "T-Shirt-Größe" {
 		t.Fatalf("questions %v", err)
 	}
 	cats, err := c.Categories(ctx, "conf")
@@ -431,16 +432,16 @@ func TestCatalogue(t *testing.T) {
 		t.Fatalf("check-in lists %+v %v", lists, err)
 	}
 	subs, err := c.SubEvents(ctx, "series")
-	if err != nil || len(subs) != 3 || subs[0].DateFrom == nil {
+	if err != nil || len(subs) != 3 || subs[0].DateFrom.IsZero() {
 		t.Fatalf("sub-events %+v %v", subs, err)
 	}
 	st, err := c.EventSettings(ctx, "conf")
 	if err != nil || st.NameScheme != "title_given_middle_family" || strings.Join(st.Locales, ",") != "en,de" || len(st.Raw) == 0 {
 		t.Fatalf("settings %+v %v", st, err)
 	}
-	e.fake.AddToken(testOrg, "tok-nosettings", pretixfake.Team{AllEvents: true, CanViewOrders: true})
-	c2, _ := NewClient(e.http.URL, "tok-nosettings", WithOrganizer(testOrg), WithLimiter(NewLimiter(0, nil)))
-	if _, err := c2.EventSettings(ctx, "conf"); !HasCode(err, CodeSettingsForbidden) {
+	e.Fake.AddToken(testOrg, "tok-nosettings", pretixfake.Team{AllEvents: true, CanViewOrders: true})
+	c2, _ := pretixapi.NewClient(e.HTTP.URL, "tok-nosettings", pretixapi.WithOrganizer(testOrg), pretixapi.WithLimiter(pretixapi.NewLimiter(0, nil)))
+	if _, err := c2.EventSettings(ctx, "conf"); !pretixapi.HasCode(err, pretixapi.CodeSettingsForbidden) {
 		t.Fatalf("settings without permission: %v", err)
 	}
 }

@@ -1,7 +1,8 @@
-// Package pretix is the pretix side of pretix-hubspot: the REST API client,
-// the local order store (ingest), the puller that keeps it fresh, the
-// organizer service the HTTP layer calls, and webhook handling.
-package pretix
+// Package pretixapi is the pretix REST API client: base URL checks, token
+// authentication, paged GETs, pacing (Limiter), retries and the mapping of
+// every failure to an error that says what is wrong and what to do. It
+// decodes into the wire types of package pretixwire and stores nothing.
+package pretixapi
 
 import (
 	"log/slog"

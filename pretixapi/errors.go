@@ -1,4 +1,4 @@
-package pretix
+package pretixapi
 
 import (
 	"crypto/tls"

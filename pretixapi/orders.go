@@ -1,10 +1,11 @@
-package pretix
+package pretixapi
 
 import (
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"pretix-hubspot/pretixwire"
 	"time"
 )
 
@@ -23,9 +24,9 @@ type OrderQuery struct {
 
 // OrderPage is one page of an order list.
 type OrderPage struct {
-	Number int     // 1-based
-	Count  int     // orders in the whole list
-	Orders []Order // with canceled positions and fees
+	Number int                // 1-based
+	Count  int                // orders in the whole list
+	Orders []pretixwire.Order // with canceled positions and fees
 	// Generated is the server time at the start of this page's request
 	// (X-Page-Generated, else the Date header, else the client's clock).
 	Generated time.Time
@@ -54,9 +55,9 @@ func (c *Client) ListOrders(ctx context.Context, q OrderQuery, fn func(OrderPage
 		path, w = c.eventPath(q.Event, "orders/"), where{event: q.Event}
 	}
 	return c.list(ctx, path, v, w, callOpts{}, func(p pageInfo, results []json.RawMessage) error {
-		page := OrderPage{Number: p.number, Count: p.count, Orders: make([]Order, 0, len(results)), Generated: c.generated(p.header)}
+		page := OrderPage{Number: p.number, Count: p.count, Orders: make([]pretixwire.Order, 0, len(results)), Generated: c.generated(p.header)}
 		for _, raw := range results {
-			o, err := DecodeOrder(raw, q.Event)
+			o, err := decodeOrder(raw, q.Event)
 			if err != nil {
 				return errMalformed(path, err)
 			}
@@ -77,7 +78,7 @@ func (c *Client) generated(h http.Header) time.Time {
 }
 
 // GetOrder fetches one order with canceled positions and fees.
-func (c *Client) GetOrder(ctx context.Context, event, code string) (*Order, error) {
+func (c *Client) GetOrder(ctx context.Context, event, code string) (*pretixwire.Order, error) {
 	if err := c.needOrg(); err != nil {
 		return nil, err
 	}
@@ -86,7 +87,7 @@ func (c *Client) GetOrder(ctx context.Context, event, code string) (*Order, erro
 	if err != nil {
 		return nil, c.mapHTTPError(err, where{event: event, resource: "order"})
 	}
-	o, err := DecodeOrder(r.body, event)
+	o, err := decodeOrder(r.body, event)
 	if err != nil {
 		return nil, errMalformed(r.url.Path, err)
 	}
@@ -94,4 +95,18 @@ func (c *Client) GetOrder(ctx context.Context, event, code string) (*Order, erro
 		return nil, errNotPretix(c.base.String(), "its order data has no order code")
 	}
 	return &o, nil
+}
+
+// decodeOrder decodes one order of an API answer, keeping its exact JSON for
+// ingest. event fills Order.Event when the object lacks it (old servers).
+func decodeOrder(raw []byte, event string) (pretixwire.Order, error) {
+	o, err := pretixwire.DecodeOrder(raw)
+	if err != nil {
+		return pretixwire.Order{}, err
+	}
+	if o.Event == "" {
+		o.Event = event
+	}
+	o.Raw = append(json.RawMessage(nil), raw...)
+	return *o, nil
 }

@@ -1,4 +1,4 @@
-package pretix
+package pretixapi
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/pretixwire"
 )
 
 // ConnectionInfo is what TestConnection found out.
 type ConnectionInfo struct {
 	BaseURL            string // normalised API base
-	Organizer          Organizer
+	Organizer          pretixwire.Organizer
 	Version            string // "" when the server does not say
-	Events             []Event
+	Events             []pretixwire.Event
 	CanViewOrders      bool // checked on the first event; true when there is none yet
 	CanReadSettings    bool // the token may read event settings
 	OrganizerOrderList bool // pretix 2023.8+: one organizer-wide order list
