@@ -188,11 +188,18 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	hashParams.Memory = uint32(cfg.PasswordHashMemoryMiB) * 1024
 	authSvc := auth.NewService(db, clock, config.SessionTTL,
 		auth.WithHasher(auth.DefaultHasher(hashParams, cfg.PasswordHashConcurrency)))
+	// The engine records when an event's HubSpot sync became usable; the
+	// registry needs the provider, which needs the HubSpot service, so the
+	// service reaches the registry through this variable.
+	var providers *datasync.Providers
 	hubspotSvc := hubspot.NewService(hubspot.Options{
 		DB: db, Box: box, Clock: clock, Logger: logger,
 		APIBaseURL: cfg.HubSpotAPIBase, AppBaseURL: cfg.HubSpotAppBase,
 		RedirectURL: cfg.BaseURL.String() + "/oauth/hubspot/callback",
 		ClientID:    cfg.HubSpotClientID, ClientSecret: cfg.HubSpotClientSecret,
+		OnActivated: func(ctx context.Context, eventID int64) error {
+			return providers.Activate(ctx, eventID, hubspotsync.ProviderName)
+		},
 	})
 
 	sched, err := scheduler.New(clock, logger)
@@ -222,6 +229,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	queue := datasync.NewQueue(db, clock, policy, newRand())
 	syncProviders := []datasync.Provider{hubspotsync.New(hubspotsync.Options{
 		DB: db, Portals: hubspotSvc, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})}
+	providers = datasync.NewProviders(db, clock, syncProviders)
 	host, _ := os.Hostname()
 	// Rounds of 250 orders cost about 12 HubSpot calls (over a second at
 	// the rate limit) and the pause while the runner records a round stays
@@ -264,8 +272,9 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 
 	mappingSvc := mapping.NewService(mapping.Options{DB: db, Portals: hubspotSvc, Convert: hubspotsync.Convert, Clock: clock})
 
-	a.handler = api.New(api.Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
-		Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
+	a.handler = api.New(api.Deps{Config: cfg, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
+		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
+		Providers:  providers, Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
 		SyncBulk: datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock)})
 
 	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner = db, authSvc, pretixSvc, hubspotSvc, sched, runner

@@ -1,30 +1,26 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
-	"pretix-hubspot/apperr"
-	"pretix-hubspot/hubspot"
-	"pretix-hubspot/models"
+	"pretix-hubspot/datasync"
 	"pretix-hubspot/pretix"
 )
 
 // eventsHandler serves an organizer's events, the event frame's event and
 // the event dashboard's figures.
 type eventsHandler struct {
-	db  *gorm.DB
-	svc *pretix.Service
+	svc       *pretix.Service
+	providers *datasync.Providers
 }
 
 // eventJSON is a stored event with its plugins and organizer.
 type eventJSON struct {
 	pretix.EventView
-	Organizer organizerRef           `json:"organizer"`
-	Plugins   map[string]pluginState `json:"plugins"`
+	Organizer organizerRef                    `json:"organizer"`
+	Plugins   map[string]datasync.PluginState `json:"plugins"`
 }
 
 type organizerRef struct {
@@ -33,16 +29,13 @@ type organizerRef struct {
 }
 
 func (h *eventsHandler) list(c echo.Context) error {
-	org, err := lookupOrganizer(c, h.db)
-	if err != nil {
-		return err
-	}
+	org := organizerOf(c)
 	ctx := c.Request().Context()
 	evs, err := h.svc.ListEvents(ctx, org.ID)
 	if err != nil {
 		return err
 	}
-	plugins, err := organizerPlugins(ctx, h.db, org.ID)
+	plugins, err := h.providers.OrganizerStates(ctx, org.ID)
 	if err != nil {
 		return err
 	}
@@ -51,7 +44,7 @@ func (h *eventsHandler) list(c echo.Context) error {
 	for i, ev := range evs {
 		p := plugins[ev.ID]
 		if p == nil {
-			p = map[string]pluginState{hubspot.ProviderName: {}}
+			p = h.providers.Blank()
 		}
 		out[i] = eventJSON{EventView: ev, Organizer: ref, Plugins: p}
 	}
@@ -59,16 +52,13 @@ func (h *eventsHandler) list(c echo.Context) error {
 }
 
 func (h *eventsHandler) get(c echo.Context) error {
-	org, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	org, ev := eventOf(c)
 	ctx := c.Request().Context()
 	view, err := h.svc.EventView(ctx, ev)
 	if err != nil {
 		return err
 	}
-	plugins, err := eventPlugins(ctx, h.db, ev.ID)
+	plugins, err := h.providers.EventStates(ctx, ev.ID)
 	if err != nil {
 		return err
 	}
@@ -84,10 +74,7 @@ type eventStatsJSON struct {
 }
 
 func (h *eventsHandler) stats(c echo.Context) error {
-	org, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	org, ev := eventOf(c)
 	ctx := c.Request().Context()
 	counts, err := h.svc.OrderCounts(ctx, ev.ID)
 	if err != nil {
@@ -103,21 +90,4 @@ func (h *eventsHandler) stats(c echo.Context) error {
 	}
 	out.Pull = v.Pull
 	return c.JSON(http.StatusOK, envelope{Data: out})
-}
-
-// organizerPlugins returns the plugins object of every event of an
-// organizer that has provider rows, in one query.
-func organizerPlugins(ctx context.Context, db *gorm.DB, orgID int64) (map[int64]map[string]pluginState, error) {
-	var rows []models.EventProvider
-	if err := db.WithContext(ctx).Where("event_id IN (SELECT id FROM pretix_events WHERE organizer_id = ?)", orgID).Find(&rows).Error; err != nil {
-		return nil, apperr.Internal(err)
-	}
-	out := map[int64]map[string]pluginState{}
-	for _, r := range rows {
-		if out[r.EventID] == nil {
-			out[r.EventID] = map[string]pluginState{hubspot.ProviderName: {}}
-		}
-		out[r.EventID][r.Provider] = pluginState{Enabled: r.Enabled, ActivatedAt: r.ActivatedAt}
-	}
-	return out, nil
 }

@@ -9,10 +9,11 @@ import (
 	"unicode"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/datasync"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 )
 
 // returnCookie remembers, in the browser that clicked Request access, which
@@ -26,10 +27,17 @@ const callbackPath = "/oauth/hubspot/callback"
 // hubspotHandler serves an event's "HubSpot Integration" page and the OAuth
 // callback.
 type hubspotHandler struct {
-	db     *gorm.DB
-	hs     *hubspot.Service
-	log    *slog.Logger
-	secure bool
+	hs        *hubspot.Service
+	providers *datasync.Providers
+	log       *slog.Logger
+	secure    bool
+}
+
+// hubspotStatusJSON is the event's HubSpot page: the connection and the
+// plugin's state for the event.
+type hubspotStatusJSON struct {
+	*hubspot.EventStatus
+	Plugin *datasync.Plugin `json:"plugin"`
 }
 
 // eventPage is the app path of an event's HubSpot page.
@@ -38,16 +46,18 @@ func eventPage(org, event string) string {
 }
 
 func (h *hubspotHandler) status(c echo.Context) error {
-	_, ev, err := lookupEvent(c, h.db)
+	_, ev := eventOf(c)
+	ctx := c.Request().Context()
+	st, err := h.hs.EventStatus(ctx, ev.ID)
 	if err != nil {
 		return err
 	}
-	st, err := h.hs.EventStatus(c.Request().Context(), ev.ID)
+	p, err := h.providers.Plugin(ctx, ev.ID, hubspotsync.ProviderName)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, envelope{Data: st})
+	return c.JSON(http.StatusOK, envelope{Data: hubspotStatusJSON{EventStatus: st, Plugin: p}})
 }
 
 type authorizeDTO struct {
@@ -56,10 +66,7 @@ type authorizeDTO struct {
 
 // connect starts Request access: the browser is to go to the returned URL.
 func (h *hubspotHandler) connect(c echo.Context) error {
-	org, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	org, ev := eventOf(c)
 	back := eventPage(org.Slug, ev.Slug)
 	u, err := h.hs.BeginEventConnect(c.Request().Context(), currentSession(c).Session.ID, ev.ID, back)
 	if err != nil {
@@ -77,16 +84,14 @@ type staticTokenInput struct {
 
 // connectToken stores a service key or private app token for the event.
 func (h *hubspotHandler) connectToken(c echo.Context) error {
-	_, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	_, ev := eventOf(c)
 	var in staticTokenInput
 	if err := c.Bind(&in); err != nil {
 		return badJSON()
 	}
 	var hubID int64
 	if s := strings.TrimSpace(in.HubID); s != "" {
+		var err error
 		hubID, err = strconv.ParseInt(s, 10, 64)
 		if err != nil || hubID <= 0 {
 			return apperr.Invalid("hubspot_hub_id_invalid", "The HubSpot account ID is the number in your HubSpot URL, e.g. 24681357.").
@@ -107,10 +112,7 @@ func (h *hubspotHandler) connectToken(c echo.Context) error {
 // disconnect revokes the tokens of the event's portal; every event on that
 // portal waits until it is reconnected.
 func (h *hubspotHandler) disconnect(c echo.Context) error {
-	_, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	_, ev := eventOf(c)
 	ctx := c.Request().Context()
 	if err := h.hs.DisconnectEvent(ctx, ev.ID); err != nil {
 		return err

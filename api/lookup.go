@@ -1,48 +1,55 @@
 package api
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
-	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretix"
 )
 
-// lookupOrganizer resolves the :org path parameter (the organizer slug).
-// Two connected pretix servers may both have an organizer with that slug;
-// the first connected one wins, as it did before the second was added.
-func lookupOrganizer(c echo.Context, db *gorm.DB) (*models.PretixOrganizer, error) {
-	slug := c.Param("org")
-	var org models.PretixOrganizer
-	err := db.WithContext(c.Request().Context()).Where("slug = ?", slug).Order("id").Take(&org).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, apperr.NotFound("organizer_not_found",
-			fmt.Sprintf("There is no connected pretix organizer %q. Check the address, or connect the organizer first.", slug))
+// Context keys of the resolved path parameters.
+const (
+	ctxOrganizer = "ph.organizer"
+	ctxEvent     = "ph.event"
+)
+
+// resolveOrganizer resolves the :org path parameter (the organizer slug)
+// once per request, for every route of its group.
+func resolveOrganizer(px *pretix.Service) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			org, err := px.FindOrganizer(c.Request().Context(), c.Param("org"))
+			if err != nil {
+				return err
+			}
+			c.Set(ctxOrganizer, org)
+			return next(c)
+		}
 	}
-	if err != nil {
-		return nil, apperr.Internal(err)
-	}
-	return &org, nil
 }
 
-// lookupEvent resolves the :org and :event path parameters (slugs).
-func lookupEvent(c echo.Context, db *gorm.DB) (*models.PretixOrganizer, *models.PretixEvent, error) {
-	org, err := lookupOrganizer(c, db)
-	if err != nil {
-		return nil, nil, err
+// resolveEvent resolves the :event path parameter within the organizer
+// resolveOrganizer found.
+func resolveEvent(px *pretix.Service) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ev, err := px.FindEvent(c.Request().Context(), organizerOf(c), c.Param("event"))
+			if err != nil {
+				return err
+			}
+			c.Set(ctxEvent, ev)
+			return next(c)
+		}
 	}
-	slug := c.Param("event")
-	var ev models.PretixEvent
-	err = db.WithContext(c.Request().Context()).Where("organizer_id = ? AND slug = ?", org.ID, slug).Take(&ev).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil, apperr.NotFound("event_not_found",
-			fmt.Sprintf("Organizer %q has no event %q here. If it is new in pretix, refresh the organizer's events.", org.Slug, slug))
-	}
-	if err != nil {
-		return nil, nil, apperr.Internal(err)
-	}
-	return org, &ev, nil
+}
+
+// organizerOf is the organizer of a route under /organizers/:org.
+func organizerOf(c echo.Context) *models.PretixOrganizer {
+	return c.Get(ctxOrganizer).(*models.PretixOrganizer)
+}
+
+// eventOf is the organizer and event of a route under
+// /organizers/:org/events/:event.
+func eventOf(c echo.Context) (*models.PretixOrganizer, *models.PretixEvent) {
+	return organizerOf(c), c.Get(ctxEvent).(*models.PretixEvent)
 }

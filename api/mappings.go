@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/mapping"
@@ -16,13 +15,12 @@ import (
 // mappingsHandler serves an event's object mappings and their editor: CRUD,
 // order, suggestion, export/import/copy, value maps and the preview.
 type mappingsHandler struct {
-	db  *gorm.DB
 	svc *mapping.Service
 }
 
 func (h *mappingsHandler) event(c echo.Context) (*models.PretixEvent, error) {
-	_, ev, err := lookupEvent(c, h.db)
-	return ev, err
+	_, ev := eventOf(c)
+	return ev, nil
 }
 
 func mappingID(c echo.Context) (int64, error) {

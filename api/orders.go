@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/pretix"
@@ -15,18 +14,15 @@ import (
 
 // ordersHandler serves an event's orders list and the order page.
 type ordersHandler struct {
-	db  *gorm.DB
 	svc *pretix.Service
 }
 
 // list answers GET …/orders?search=&status=p,n&page=&page_size=. status may
 // also be repeated (status=p&status=n).
 func (h *ordersHandler) list(c echo.Context) error {
-	org, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	org, ev := eventOf(c)
 	q := pretix.OrderListQuery{OrganizerID: org.ID, EventID: ev.ID, Search: c.QueryParam("search")}
+	var err error
 	for _, v := range c.QueryParams()["status"] {
 		for _, st := range strings.Split(v, ",") {
 			if st = strings.TrimSpace(st); st != "" {
@@ -48,10 +44,7 @@ func (h *ordersHandler) list(c echo.Context) error {
 }
 
 func (h *ordersHandler) get(c echo.Context) error {
-	org, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	org, ev := eventOf(c)
 	ctx := c.Request().Context()
 	id, err := h.svc.FindOrder(ctx, org.ID, ev.Slug, c.Param("code"))
 	if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
+	"pretix-hubspot/datasync"
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
 	"pretix-hubspot/secret"
@@ -53,7 +55,8 @@ func BenchmarkOrdersListAPI100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, Pretix: px})
+	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Providers: datasync.NewProviders(db, clock, nil),
+		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) }, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, Pretix: px})
 	srv.Start()
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)

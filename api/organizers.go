@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"pretix-hubspot/pretix"
 	"pretix-hubspot/pretixwire"
@@ -14,7 +13,6 @@ import (
 // organizersHandler serves the pretix connections: list, test, connect,
 // edit, remove and Pull now. Organizers are addressed by their slug.
 type organizersHandler struct {
-	db      *gorm.DB
 	svc     *pretix.Service
 	baseURL string // this app's public address, without a trailing slash
 }
@@ -56,10 +54,7 @@ func (h *organizersHandler) list(c echo.Context) error {
 }
 
 func (h *organizersHandler) get(c echo.Context) error {
-	org, err := lookupOrganizer(c, h.db)
-	if err != nil {
-		return err
-	}
+	org := organizerOf(c)
 	v, err := h.svc.Get(c.Request().Context(), org.ID)
 	if err != nil {
 		return err
@@ -91,10 +86,7 @@ func (h *organizersHandler) test(c echo.Context) error {
 // testExisting checks a stored connection, optionally with a new URL or
 // token (an empty token means the stored one).
 func (h *organizersHandler) testExisting(c echo.Context) error {
-	org, err := lookupOrganizer(c, h.db)
-	if err != nil {
-		return err
-	}
+	org := organizerOf(c)
 	var in pretix.ConnectInput
 	if err := c.Bind(&in); err != nil {
 		return badJSON()
@@ -121,10 +113,7 @@ func (h *organizersHandler) respondTest(c echo.Context, in pretix.ConnectInput, 
 }
 
 func (h *organizersHandler) update(c echo.Context) error {
-	org, err := lookupOrganizer(c, h.db)
-	if err != nil {
-		return err
-	}
+	org := organizerOf(c)
 	var in pretix.UpdateInput
 	if err := c.Bind(&in); err != nil {
 		return badJSON()
@@ -137,10 +126,7 @@ func (h *organizersHandler) update(c echo.Context) error {
 }
 
 func (h *organizersHandler) remove(c echo.Context) error {
-	org, err := lookupOrganizer(c, h.db)
-	if err != nil {
-		return err
-	}
+	org := organizerOf(c)
 	counts, err := h.svc.Delete(c.Request().Context(), org.ID)
 	if err != nil {
 		return err
@@ -156,10 +142,7 @@ type pullJSON struct {
 // pull starts a pull in the background; the page polls the organizer for
 // its progress.
 func (h *organizersHandler) pull(c echo.Context) error {
-	org, err := lookupOrganizer(c, h.db)
-	if err != nil {
-		return err
-	}
+	org := organizerOf(c)
 	ctx := c.Request().Context()
 	started, err := h.svc.PullNow(ctx, org.ID)
 	if err != nil {

@@ -54,7 +54,7 @@ func TestPlugins(t *testing.T) {
 			}
 		}
 		if s.wantOn != nil {
-			plugins, err := eventPlugins(t.Context(), e.db, ev)
+			plugins, err := e.providers.EventStates(t.Context(), ev)
 			if err != nil || plugins["hubspot"].Enabled != *s.wantOn {
 				t.Errorf("%s: plugins %v %v", s.name, plugins, err)
 			}

@@ -15,27 +15,28 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"gorm.io/gorm"
 
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
 	"pretix-hubspot/datasync/mapping"
 	"pretix-hubspot/hubspot"
-	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
 )
 
 // Deps is everything the HTTP layer needs; main.go fills it.
 type Deps struct {
 	Config *config.Config
-	DB     *gorm.DB
 	Logger *slog.Logger
-	Clock  clockwork.Clock
-	Auth   *auth.Service
-	UI     fs.FS // the built front end; nil serves a placeholder page
+	// ProbeWrite checks that the database takes writes (/healthz).
+	ProbeWrite func(ctx context.Context, now time.Time) error
+	Clock      clockwork.Clock
+	Auth       *auth.Service
+	UI         fs.FS // the built front end; nil serves a placeholder page
 
-	HubSpot *hubspot.Service // HubSpot connections, event links, plugin state, app settings
+	HubSpot *hubspot.Service // HubSpot connections, event links, app settings
+	// Providers is the engine's per-event provider state: the Plugins page.
+	Providers *datasync.Providers
 	// Mappings is the object/property mapping service behind the mapping editor.
 	Mappings *mapping.Service
 	// Pretix holds the pretix connections, pulls, stored orders and the webhook receiver.
@@ -76,7 +77,7 @@ func newToken() string {
 // may ask, so the probe runs at most once a second and the rest share its
 // answer.
 type healthCheck struct {
-	db    *gorm.DB
+	probe func(ctx context.Context, now time.Time) error
 	clock clockwork.Clock
 	log   *slog.Logger
 
@@ -90,7 +91,7 @@ func (h *healthCheck) serve(c echo.Context) error {
 	now := h.clock.Now()
 	if h.checked.IsZero() || now.Sub(h.checked) >= time.Second {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
-		err := models.ProbeWrite(ctx, h.db, now)
+		err := h.probe(ctx, now)
 		cancel()
 		if err != nil && h.err == nil {
 			h.log.Error("the database cannot be written", "err", err)

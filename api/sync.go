@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"pretix-hubspot/datasync"
 	"pretix-hubspot/models"
@@ -14,7 +13,6 @@ import (
 // syncHandler serves an order's "Data transfer to external systems" box
 // (state, Sync now, Retry now, Cancel) and the event dashboard's warning.
 type syncHandler struct {
-	db     *gorm.DB
 	pretix *pretix.Service
 	status *datasync.Status
 	enq    *datasync.Enqueuer
@@ -30,10 +28,7 @@ type orderSync struct {
 
 // order resolves :org, :event and :code to the stored order.
 func (h *syncHandler) order(c echo.Context) (*models.PretixEvent, int64, error) {
-	org, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return nil, 0, err
-	}
+	org, ev := eventOf(c)
 	id, err := h.pretix.FindOrder(c.Request().Context(), org.ID, ev.Slug, c.Param("code"))
 	if err != nil {
 		return nil, 0, err
@@ -100,10 +95,7 @@ func (h *syncHandler) cancelOrder(c echo.Context) error {
 // warning answers GET …/events/:event/sync-warning: whether the dashboard
 // and the HubSpot page show the yellow "could not be synced" box.
 func (h *syncHandler) warning(c echo.Context) error {
-	_, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	_, ev := eventOf(c)
 	has, err := h.status.HasProblems(c.Request().Context(), ev.ID)
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync"
@@ -14,17 +13,13 @@ import (
 // syncBulkHandler serves the orders list's "Sync orders…" action: start a
 // run, follow its progress (also after a reload) and cancel it.
 type syncBulkHandler struct {
-	db   *gorm.DB
 	bulk *datasync.Bulk
 }
 
 // start answers POST …/events/:event/sync-bulk with {order_ids} or
 // {all: true, status, search}; 202 with the run's progress.
 func (h *syncBulkHandler) start(c echo.Context) error {
-	org, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	org, ev := eventOf(c)
 	var in datasync.BulkInput
 	if err := c.Bind(&in); err != nil {
 		return badJSON()
@@ -40,10 +35,7 @@ func (h *syncBulkHandler) start(c echo.Context) error {
 // current answers GET …/events/:event/sync-bulk/current: the running run,
 // or null.
 func (h *syncBulkHandler) current(c echo.Context) error {
-	_, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return err
-	}
+	_, ev := eventOf(c)
 	p, err := h.bulk.Current(c.Request().Context(), ev.ID)
 	if err != nil {
 		return err
@@ -52,10 +44,7 @@ func (h *syncBulkHandler) current(c echo.Context) error {
 }
 
 func (h *syncBulkHandler) run(c echo.Context) (int64, int64, error) {
-	_, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return 0, 0, err
-	}
+	_, ev := eventOf(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, 0, apperr.NotFound("sync_bulk_not_found", "This bulk sync does not exist for this event.")

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync"
@@ -15,7 +14,6 @@ import (
 // organizer (Export → Data sync problems) with Retry selected and Cancel
 // selected.
 type syncProblemsHandler struct {
-	db     *gorm.DB
 	status *datasync.Status
 }
 
@@ -97,19 +95,12 @@ func (h *syncProblemsHandler) act(c echo.Context, scope datasync.JobScope, retry
 }
 
 func (h *syncProblemsHandler) eventScope(c echo.Context) (int64, error) {
-	_, ev, err := lookupEvent(c, h.db)
-	if err != nil {
-		return 0, err
-	}
+	_, ev := eventOf(c)
 	return ev.ID, nil
 }
 
 func (h *syncProblemsHandler) organizerScope(c echo.Context) (int64, error) {
-	org, err := lookupOrganizer(c, h.db)
-	if err != nil {
-		return 0, err
-	}
-	return org.ID, nil
+	return organizerOf(c).ID, nil
 }
 
 // eventList answers GET …/events/:event/sync-problems.

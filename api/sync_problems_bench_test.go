@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 
@@ -66,7 +68,8 @@ func BenchmarkSyncProblemsAPI100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL),
+	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Providers: datasync.NewProviders(db, clock, nil),
+		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) }, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL),
 		UI: testUI, Pretix: px, SyncStatus: datasync.NewStatus(db, q, clock, nil, nil)})
 	srv.Start()
 	defer srv.Close()

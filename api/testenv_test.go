@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -64,9 +65,10 @@ type testEnv struct {
 	// queue and runner are the sync engine on the fake clock; the runner
 	// does not work in the background: tests call runner.RunOnce. pokes
 	// counts how often the worker was woken (Sync now, Retry).
-	queue  *datasync.Queue
-	runner *datasync.Runner
-	pokes  *atomic.Int32
+	queue     *datasync.Queue
+	runner    *datasync.Runner
+	providers *datasync.Providers
+	pokes     *atomic.Int32
 }
 
 const (
@@ -74,7 +76,8 @@ const (
 	pxToken     = "px-token-5c1e9a7d3b2f"
 )
 
-func newTestEnv(t *testing.T) *testEnv {
+// newTestEnv builds the app; extra providers sync beside HubSpot.
+func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 	t.Helper()
 	db, err := models.Open(filepath.Join(t.TempDir(), "db.sqlite"))
 	if err != nil {
@@ -96,9 +99,13 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var reg *datasync.Providers
 	hs := hubspot.NewService(hubspot.Options{DB: db, Box: box, Clock: clock, Logger: logger,
 		APIBaseURL: hsSrv.URL, AppBaseURL: hsSrv.URL, RedirectURL: cfg.BaseURL.String() + "/oauth/hubspot/callback",
-		Rand: rand.New(rand.NewPCG(1, 2))})
+		Rand: rand.New(rand.NewPCG(1, 2)),
+		OnActivated: func(ctx context.Context, eventID int64) error {
+			return reg.Activate(ctx, eventID, hubspotsync.ProviderName)
+		}})
 	pxFake := pretixfake.New(pretixfake.Options{NoRateLimit: true})
 	t.Cleanup(pxFake.Close)
 	pxFake.AddOrganizer(pxOrganizer, "DemoCon Events")
@@ -118,17 +125,20 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	pxSrv := httptest.NewServer(pxFake.Handler())
 	t.Cleanup(pxSrv.Close)
-	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger, RateLimit: -1, PasswordCost: bcrypt.MinCost,
-		ClientOptions: []pretixapi.Option{pretixapi.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
-	t.Cleanup(px.Close)
 	queue := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(3, 4)))
-	providers := []datasync.Provider{hubspotsync.New(hubspotsync.Options{DB: db, Portals: hs, Clock: clock, Logger: logger})}
+	providers := append([]datasync.Provider{hubspotsync.New(hubspotsync.Options{DB: db, Portals: hs, Clock: clock, Logger: logger})}, extra...)
 	runner := datasync.NewRunner(db, queue, clock, logger, providers, datasync.RunnerOptions{Owner: "api-test"})
+	reg = datasync.NewProviders(db, clock, providers)
 	pokes := &atomic.Int32{}
 	poke := func() { pokes.Add(1) }
 	enq := datasync.NewEnqueuer(db, queue, poke, logger)
-	srv.Config.Handler = New(Deps{Config: cfg, DB: db, Logger: logger, Clock: clock,
-		Auth: auth.NewService(db, clock, config.SessionTTL, auth.WithHashParams(auth.HashParams{Time: 1, Memory: 1024, Threads: 1})), UI: testUI, HubSpot: hs,
+	// As in main.go, stored orders go through the enqueue rules.
+	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger, RateLimit: -1, PasswordCost: bcrypt.MinCost, Listener: enq,
+		ClientOptions: []pretixapi.Option{pretixapi.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
+	t.Cleanup(px.Close)
+	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Clock: clock, Providers: reg,
+		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
+		Auth:       auth.NewService(db, clock, config.SessionTTL, auth.WithHashParams(auth.HashParams{Time: 1, Memory: 1024, Threads: 1})), UI: testUI, HubSpot: hs,
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock}),
 		Pretix:   px, SyncStatus: datasync.NewStatus(db, queue, clock, providers, poke), SyncNow: enq,
 		SyncBulk: datasync.NewBulk(db, enq, px, clock)})
@@ -137,7 +147,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	jar, _ := cookiejar.New(nil)
 	return &testEnv{t: t, srv: srv, client: &http.Client{Jar: jar}, clock: clock, db: db,
 		hubspot: hs, hsFake: hsFake, hsURL: hsSrv.URL, pretix: px, pxFake: pxFake, pxURL: pxSrv.URL,
-		queue: queue, runner: runner, pokes: pokes}
+		queue: queue, runner: runner, providers: reg, pokes: pokes}
 }
 
 type response struct {

@@ -16,117 +16,26 @@ import (
 	"pretix-hubspot/models"
 )
 
-// ProviderName is HubSpot's name in event_providers and sync_jobs.
-const ProviderName = "hubspot"
-
-// Plugin describes the HubSpot plugin of one event, as the Plugins page
-// lists it.
-type Plugin struct {
-	ID          string `json:"id"`
-	Label       string `json:"label"`
-	Description string `json:"description"`
-	Category    string `json:"category"` // the Plugins page tab
-	Enabled     bool   `json:"enabled"`
-	// PendingJobs counts the event's queued HubSpot syncs; while the plugin is
-	// disabled they wait.
-	PendingJobs int64 `json:"pending_jobs"`
-	// Message says what the last change did (set by SetPluginEnabled).
-	Message string `json:"message,omitempty"`
-}
-
-func (s *Service) plugin(ctx context.Context, eventID int64) (*Plugin, error) {
-	p := &Plugin{ID: ProviderName, Label: "HubSpot", Category: "integrations",
-		Description: "Export orders and attendees to HubSpot CRM as contacts, companies and deals."}
-	var ep models.EventProvider
-	err := s.opts.DB.WithContext(ctx).Where("event_id = ? AND provider = ?", eventID, ProviderName).Take(&ep).Error
-	switch {
-	case err == nil:
-		p.Enabled = ep.Enabled
-	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return nil, apperr.Internal(fmt.Errorf("load hubspot plugin of event %d: %w", eventID, err))
-	}
-	if err := s.opts.DB.WithContext(ctx).Model(&models.SyncJob{}).
-		Where("event_id = ? AND provider = ? AND state <> ?", eventID, ProviderName, models.JobFailed).
-		Count(&p.PendingJobs).Error; err != nil {
-		return nil, apperr.Internal(err)
-	}
-	return p, nil
-}
-
-// Plugin returns the HubSpot plugin of an event.
-func (s *Service) Plugin(ctx context.Context, eventID int64) (*Plugin, error) {
-	return s.plugin(ctx, eventID)
-}
-
-// SetPluginEnabled enables or disables HubSpot for an event. Disabling keeps
-// the connection, the mappings, the results and the queued jobs: the queue
-// simply does not claim jobs of disabled providers, so they wait.
-func (s *Service) SetPluginEnabled(ctx context.Context, eventID int64, enabled bool) (*Plugin, error) {
-	now := s.clock.Now().UTC()
-	row := models.EventProvider{EventID: eventID, Provider: ProviderName, Enabled: enabled, CreatedAt: now, UpdatedAt: now}
-	err := s.opts.DB.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "event_id"}, {Name: "provider"}},
-		DoUpdates: clause.Assignments(map[string]any{"enabled": enabled, "updated_at": now}),
-	}).Create(&row).Error
-	if err != nil {
-		return nil, apperr.Internal(fmt.Errorf("set hubspot plugin of event %d: %w", eventID, err))
-	}
-	p, err := s.plugin(ctx, eventID)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case enabled:
-		p.Message = "HubSpot is enabled for this event. Open Settings → HubSpot to connect a HubSpot account."
-	case p.PendingJobs > 0:
-		p.Message = fmt.Sprintf("HubSpot is disabled. The connection and mappings are kept. %d pending %s until you enable HubSpot again.",
-			p.PendingJobs, plural(p.PendingJobs, "sync waits", "syncs wait"))
-	default:
-		p.Message = "HubSpot is disabled. The connection and mappings are kept. Pending syncs wait until you enable HubSpot again."
-	}
-	return p, nil
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // LinkEvent points an event at a connected portal (replacing an earlier
-// link). The first time an event is linked to an active connection, its
-// HubSpot integration counts as activated: only orders placed after that
-// moment are queued automatically.
+// link). Linking to an active connection tells Options.OnActivated, which
+// the engine uses to record when the event's HubSpot sync became usable.
 func (s *Service) LinkEvent(ctx context.Context, eventID, hubID int64) error {
 	conn, err := s.store.Connection(ctx, hubID)
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now().UTC()
-	err = s.opts.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		link := models.HubSpotEventLink{EventID: eventID, HubID: hubID, LinkedAt: now}
-		if err := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "event_id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"hub_id", "linked_at"}),
-		}).Create(&link).Error; err != nil {
-			return err
-		}
-		if conn.State != models.HubSpotStateActive {
-			return nil
-		}
-		ep := models.EventProvider{EventID: eventID, Provider: ProviderName, ActivatedAt: &now, CreatedAt: now, UpdatedAt: now}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&ep).Error; err != nil {
-			return err
-		}
-		return tx.Model(&models.EventProvider{}).
-			Where("event_id = ? AND provider = ? AND activated_at IS NULL", eventID, ProviderName).
-			Updates(map[string]any{"activated_at": now, "updated_at": now}).Error
-	})
-	if err != nil {
+	link := models.HubSpotEventLink{EventID: eventID, HubID: hubID, LinkedAt: s.clock.Now().UTC()}
+	if err := s.opts.DB.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "event_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"hub_id", "linked_at"}),
+	}).Create(&link).Error; err != nil {
 		return apperr.Internal(fmt.Errorf("link event %d to hubspot %d: %w", eventID, hubID, err))
 	}
-	return nil
+	if conn.State != models.HubSpotStateActive || s.opts.OnActivated == nil {
+		return nil
+	}
+	// Linking again retries an activation that failed after the link.
+	return s.opts.OnActivated(ctx, eventID)
 }
 
 // UnlinkEvent removes an event's portal link; the connection itself stays.
@@ -224,7 +133,6 @@ type EventStatus struct {
 	State         string      `json:"state"` // Event* constant
 	Connection    *Connection `json:"connection"`
 	AppConfigured bool        `json:"app_configured"` // OAuth client id and secret are set
-	Plugin        *Plugin     `json:"plugin"`
 	OptionalScope []ScopeNeed `json:"missing_optional_scopes"`
 	RateLimit     *RatePause  `json:"rate_limit,omitempty"` // set while the portal is paused
 	SharedWith    int         `json:"shared_with"`          // other events writing to the same portal
@@ -248,11 +156,6 @@ type RatePause struct {
 // and whether "Request access" can work.
 func (s *Service) EventStatus(ctx context.Context, eventID int64) (*EventStatus, error) {
 	st := &EventStatus{State: EventNotConnected, OptionalScope: []ScopeNeed{}}
-	p, err := s.plugin(ctx, eventID)
-	if err != nil {
-		return nil, err
-	}
-	st.Plugin = p
 	id, sec, err := s.appCredentials(ctx)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,7 @@ package hubspot
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -29,71 +29,19 @@ func seedEvent(t *testing.T, db *gorm.DB, slug string) int64 {
 	return ev.ID
 }
 
-// seedJob queues a HubSpot job for a new order of the event.
-func seedJob(t *testing.T, db *gorm.DB, eventID int64, code, state string) {
-	t.Helper()
-	now := time.Now().UTC()
-	o := models.PretixOrder{OrganizerID: 1, EventID: eventID, EventSlug: "e", Code: code, Status: "p", Datetime: now, LastModified: now,
-		RawJSON: "{}", FirstSeenAt: now, UpdatedAt: now}
-	if err := db.Create(&o).Error; err != nil {
-		t.Fatal(err)
-	}
-	j := models.SyncJob{OrderID: o.ID, EventID: eventID, Provider: ProviderName, TriggeredBy: "test", TriggeredAt: now, NotBefore: now, State: state, UpdatedAt: now}
-	if err := db.Create(&j).Error; err != nil {
-		t.Fatal(err)
-	}
-}
+// activations records what LinkEvent told Options.OnActivated.
+type activations struct{ events []int64 }
 
-func activatedAt(t *testing.T, db *gorm.DB, eventID int64) *time.Time {
-	t.Helper()
-	var ep models.EventProvider
-	err := db.Where("event_id = ? AND provider = ?", eventID, ProviderName).Take(&ep).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+func (a *activations) hook(o *Options) {
+	o.OnActivated = func(_ context.Context, eventID int64) error {
+		a.events = append(a.events, eventID)
 		return nil
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ep.ActivatedAt
 }
 
-func TestPluginEnableDisableKeepsJobs(t *testing.T) {
-	h := newHarness(t, hubspotfake.Options{}, nil)
-	ctx := context.Background()
-	ev := seedEvent(t, h.db, "conf")
-	seedJob(t, h.db, ev, "AAA01", models.JobPending)
-	seedJob(t, h.db, ev, "AAA02", models.JobPending)
-	seedJob(t, h.db, ev, "AAA03", models.JobFailed)
-
-	p, err := h.svc.Plugin(ctx, ev)
-	if err != nil || p.Enabled || p.ID != "hubspot" || p.Label != "HubSpot" {
-		t.Fatalf("fresh plugin = %+v, %v", p, err)
-	}
-	p, err = h.svc.SetPluginEnabled(ctx, ev, true)
-	if err != nil || !p.Enabled {
-		t.Fatalf("enable = %+v, %v", p, err)
-	}
-	p, err = h.svc.SetPluginEnabled(ctx, ev, false)
-	if err != nil || p.Enabled {
-		t.Fatalf("disable = %+v, %v", p, err)
-	}
-	if p.PendingJobs != 2 || !strings.Contains(p.Message, "2 pending syncs wait until you enable HubSpot again") {
-		t.Errorf("disable message %q, pending %d", p.Message, p.PendingJobs)
-	}
-	var n int64
-	h.db.Model(&models.SyncJob{}).Where("event_id = ?", ev).Count(&n)
-	if n != 3 {
-		t.Errorf("jobs after disable = %d, want all 3 kept", n)
-	}
-	// One row per event and provider, however often it is toggled.
-	h.db.Model(&models.EventProvider{}).Where("event_id = ?", ev).Count(&n)
-	if n != 1 {
-		t.Errorf("event_providers rows = %d", n)
-	}
-}
-
-func TestLinkEventActivatesOnce(t *testing.T) {
-	h := newHarness(t, hubspotfake.Options{}, nil)
+func TestLinkEventActivates(t *testing.T) {
+	var act activations
+	h := newHarness(t, hubspotfake.Options{}, act.hook)
 	ctx := context.Background()
 	ev := seedEvent(t, h.db, "conf")
 	other := seedEvent(t, h.db, "workshops")
@@ -101,32 +49,22 @@ func TestLinkEventActivatesOnce(t *testing.T) {
 	if err := h.svc.LinkEvent(ctx, ev, hubEU); err == nil {
 		t.Fatal("linking to a portal that is not connected must fail")
 	}
+	if len(act.events) != 0 {
+		t.Fatalf("activated %v without a connection", act.events)
+	}
 	h.connect(hubEU)
-	first := h.clock.Now().UTC()
 	if err := h.svc.LinkEvent(ctx, ev, hubEU); err != nil {
 		t.Fatal(err)
 	}
-	if at := activatedAt(t, h.db, ev); at == nil || !at.Equal(first) {
-		t.Fatalf("activated_at = %v, want %v (row created when missing)", at, first)
-	}
-	// Re-linking later keeps the first activation: it decides which orders are queued.
-	h.clock.Advance(time.Hour)
+	// Linking again tells again: the engine keeps the first moment.
 	if err := h.svc.LinkEvent(ctx, ev, hubEU); err != nil {
-		t.Fatal(err)
-	}
-	if at := activatedAt(t, h.db, ev); at == nil || !at.Equal(first) {
-		t.Errorf("activated_at moved to %v", at)
-	}
-	// An existing, enabled row keeps enabled and gets its activation.
-	if _, err := h.svc.SetPluginEnabled(ctx, other, true); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.svc.LinkEvent(ctx, other, hubEU); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := h.svc.Plugin(ctx, other)
-	if at := activatedAt(t, h.db, other); !p.Enabled || at == nil || !at.Equal(h.clock.Now().UTC()) {
-		t.Errorf("other: enabled %v activated %v", p.Enabled, at)
+	if fmt.Sprint(act.events) != fmt.Sprint([]int64{ev, ev, other}) {
+		t.Errorf("activations %v, want [%d %d %d]", act.events, ev, ev, other)
 	}
 	hub, ok, err := h.svc.EventHub(ctx, ev)
 	if err != nil || !ok || hub != hubEU {
@@ -149,7 +87,8 @@ func TestLinkEventActivatesOnce(t *testing.T) {
 }
 
 func TestLinkToParkedConnectionDoesNotActivate(t *testing.T) {
-	h := newHarness(t, hubspotfake.Options{}, nil)
+	var act activations
+	h := newHarness(t, hubspotfake.Options{}, act.hook)
 	ctx := context.Background()
 	ev := seedEvent(t, h.db, "conf")
 	h.connect(hubEU)
@@ -159,8 +98,8 @@ func TestLinkToParkedConnectionDoesNotActivate(t *testing.T) {
 	if err := h.svc.LinkEvent(ctx, ev, hubEU); err != nil {
 		t.Fatal(err)
 	}
-	if at := activatedAt(t, h.db, ev); at != nil {
-		t.Errorf("activated at %v through a connection that needs reconnecting", at)
+	if len(act.events) != 0 {
+		t.Errorf("activated %v through a connection that needs reconnecting", act.events)
 	}
 }
 

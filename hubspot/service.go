@@ -44,6 +44,9 @@ type Options struct {
 	Retry      RetryPolicy
 	// PropertyTTL is how long property definitions stay cached; default 10 min.
 	PropertyTTL time.Duration
+	// OnActivated, when set, is told each time an event is linked to an
+	// active connection.
+	OnActivated func(ctx context.Context, eventID int64) error
 }
 
 // RetryPolicy bounds the retries inside one call. Rate-limit waits are not

@@ -40,19 +40,20 @@ var quiet = slog.New(slog.DiscardHandler)
 // real SQLite database, everything on one fake clock that moves only when
 // someone waits on it (rate-limit pacing, retry back-off).
 type harness struct {
-	t      testing.TB
-	ctx    context.Context
-	clock  *clockwork.FakeClock // nil on real time
-	dbPath string
-	fake   *hubspotfake.Server
-	ts     *httptest.Server
-	db     *gorm.DB
-	hs     *hubspot.Service
-	q      *datasync.Queue
-	prov   *Provider
-	runner *datasync.Runner
-	event  int64
-	orders map[string]int64 // code → order id
+	t         testing.TB
+	ctx       context.Context
+	clock     *clockwork.FakeClock // nil on real time
+	dbPath    string
+	fake      *hubspotfake.Server
+	ts        *httptest.Server
+	db        *gorm.DB
+	hs        *hubspot.Service
+	q         *datasync.Queue
+	prov      *Provider
+	runner    *datasync.Runner
+	providers *datasync.Providers
+	event     int64
+	orders    map[string]int64 // code → order id
 
 	hookMu sync.Mutex
 	hook   func(w http.ResponseWriter, r *http.Request, body []byte) bool // true: answered
@@ -94,13 +95,17 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	client.Timeout = 20 * time.Second
 	h.hs = hubspot.NewService(hubspot.Options{DB: db, Box: box, APIBaseURL: h.ts.URL, AppBaseURL: h.ts.URL,
 		RedirectURL: "http://localhost:8080/api/hubspot/callback", ClientID: h.fake.ClientID(), ClientSecret: h.fake.ClientSecret(),
-		HTTPClient: client, Clock: clock, Rand: rand.New(rand.NewPCG(1, 2)), Logger: quiet})
+		HTTPClient: client, Clock: clock, Rand: rand.New(rand.NewPCG(1, 2)), Logger: quiet,
+		OnActivated: func(ctx context.Context, eventID int64) error {
+			return h.providers.Activate(ctx, eventID, ProviderName)
+		}})
 	if o.policy.MaxAttempts == 0 {
 		o.policy = datasync.DefaultRetryPolicy
 	}
 	h.q = datasync.NewQueue(db, clock, o.policy, rand.New(rand.NewPCG(3, 4)))
 	h.prov = New(Options{DB: db, Portals: h.hs, Clock: clock, Logger: quiet, MaxAttempts: o.policy.MaxAttempts})
 	h.runner = datasync.NewRunner(db, h.q, clock, quiet, []datasync.Provider{h.prov}, datasync.RunnerOptions{Owner: "test"})
+	h.providers = datasync.NewProviders(db, clock, []datasync.Provider{h.prov})
 	if fc != nil {
 		h.autoAdvance(50 * time.Millisecond)
 	}
@@ -183,7 +188,7 @@ func (h *harness) connect(hubID int64) {
 	h.must(err)
 	_, err = h.hs.CompleteEventConnect(h.ctx, "sess", redirect.Query())
 	h.must(err)
-	_, err = h.hs.SetPluginEnabled(h.ctx, h.event, true)
+	_, err = h.providers.SetEnabled(h.ctx, h.event, ProviderName, true)
 	h.must(err)
 }
 

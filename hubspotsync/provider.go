@@ -79,6 +79,11 @@ func New(o Options) *Provider {
 // Name implements datasync.Provider.
 func (p *Provider) Name() string { return ProviderName }
 
+// Description is the provider's line on the Plugins page.
+func (p *Provider) Description() string {
+	return "Export orders and attendees to HubSpot CRM as contacts, companies and deals."
+}
+
 // DisplayName implements datasync.Provider.
 func (p *Provider) DisplayName() string { return "HubSpot" }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -408,4 +409,34 @@ func (s *Service) Get(ctx context.Context, id int64) (*OrganizerView, error) {
 		return nil, err
 	}
 	return s.view(ctx, org)
+}
+
+// FindOrganizer returns the connected organizer with this slug. Two
+// connected pretix servers may both have an organizer with that slug; the
+// first connected one wins, as it did before the second was added.
+func (s *Service) FindOrganizer(ctx context.Context, slug string) (*models.PretixOrganizer, error) {
+	var org models.PretixOrganizer
+	err := s.db.WithContext(ctx).Where("slug = ?", slug).Order("id").Take(&org).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.NotFound("organizer_not_found",
+			fmt.Sprintf("There is no connected pretix organizer %q. Check the address, or connect the organizer first.", slug))
+	}
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return &org, nil
+}
+
+// FindEvent returns an organizer's stored event with this slug.
+func (s *Service) FindEvent(ctx context.Context, org *models.PretixOrganizer, slug string) (*models.PretixEvent, error) {
+	var ev models.PretixEvent
+	err := s.db.WithContext(ctx).Where("organizer_id = ? AND slug = ?", org.ID, slug).Take(&ev).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, apperr.NotFound("event_not_found",
+			fmt.Sprintf("Organizer %q has no event %q here. If it is new in pretix, refresh the organizer's events.", org.Slug, slug))
+	}
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return &ev, nil
 }
