@@ -28,7 +28,7 @@ import (
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
-	"pretix-hubspot/datasync/mapping"
+	"pretix-hubspot/hubspotsync/mapping"
 	"pretix-hubspot/fserr"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/hubspotsync"

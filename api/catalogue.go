@@ -6,7 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"pretix-hubspot/datasync/fields"
-	"pretix-hubspot/datasync/mapping"
+	"pretix-hubspot/hubspotsync/mapping"
 )
 
 // catalogueHandler serves an event's pretix field catalogue to the mapping

@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"pretix-hubspot/apperr"
-	"pretix-hubspot/datasync/mapping"
+	"pretix-hubspot/hubspotsync/mapping"
 	"pretix-hubspot/models"
 )
 

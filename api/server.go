@@ -19,7 +19,7 @@ import (
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
-	"pretix-hubspot/datasync/mapping"
+	"pretix-hubspot/hubspotsync/mapping"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/pretix"
 )

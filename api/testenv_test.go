@@ -24,7 +24,7 @@ import (
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
-	"pretix-hubspot/datasync/mapping"
+	"pretix-hubspot/hubspotsync/mapping"
 	hubspotfake "pretix-hubspot/fakes/hubspot"
 	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/hubspot"

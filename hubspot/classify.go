@@ -100,6 +100,8 @@ func statusText(status int) string {
 
 func parseWire(body []byte) wireError {
 	var w wireError
+	// Error bodies are not always JSON (proxies, outages): then the status
+	// alone classifies the answer.
 	_ = json.Unmarshal(body, &w)
 	return w
 }

@@ -108,6 +108,15 @@ type propertyDefs struct {
 	refreshed map[hubspot.ObjectType]bool
 }
 
+// lookup is get as a pointer, nil when the portal has no such property.
+func (d *propertyDefs) lookup(ctx context.Context, ot hubspot.ObjectType, name string) (*hubspot.Property, error) {
+	p, ok, err := d.get(ctx, ot, name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &p, nil
+}
+
 func (d *propertyDefs) get(ctx context.Context, ot hubspot.ObjectType, name string) (hubspot.Property, bool, error) {
 	m, ok := d.defs[ot]
 	if !ok {
@@ -142,8 +151,6 @@ func index(list []hubspot.Property) map[string]hubspot.Property {
 	return m
 }
 
-var modeNames = map[string]bool{models.ModeOverwrite: true, models.ModeIfNew: true, models.ModeIfEmpty: true, models.ModeAppend: true}
-
 // compile checks the stored mappings against the field catalogue and the
 // portal's properties and prepares them for extraction. Any error is a
 // misconfiguration of the whole event (or a HubSpot failure reading the
@@ -173,36 +180,33 @@ func compile(ctx context.Context, res *fields.Resolver, defs *propertyDefs, oms 
 		if mp.id, err = res.Getter(om.IDField, mp.src); err != nil {
 			return nil, err
 		}
-		idDef, ok, err := defs.get(ctx, ot, om.IDProperty)
+		idDef, err := defs.lookup(ctx, ot, om.IDProperty)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			return nil, missingProperty(name, ot, om.IDProperty)
+		if msg := PropertyRule(ot, om.IDProperty, idDef); msg != "" {
+			return nil, ruleBroken(name, msg)
 		}
-		if !hubspot.IsUniqueKey(ot, idDef) {
+		if !IdentifierRule(ot, idDef) {
 			return nil, mappingErr("The identifier of the HubSpot %s, “%s”, is not a unique property of %s, so it cannot find existing records. Use email for contacts, or a property with unique values.", name, om.IDProperty, ot)
 		}
-		mp.idDef = idDef
+		mp.idDef = *idDef
 		for _, pm := range props[om.ID] {
-			if !modeNames[pm.Mode] {
-				return nil, mappingErr("The HubSpot %s has the unknown mode %q for “%s”. Edit the mapping.", name, pm.Mode, pm.Property)
+			if msg := ModeRule(pm.Mode); msg != "" {
+				return nil, ruleBroken(name, fmt.Sprintf("the row for “%s” has the unknown mode %q. %s", pm.Property, pm.Mode, msg))
 			}
 			get, err := res.Getter(pm.PretixField, mp.src)
 			if err != nil {
 				return nil, err
 			}
-			def, ok, err := defs.get(ctx, ot, pm.Property)
+			def, err := defs.lookup(ctx, ot, pm.Property)
 			if err != nil {
 				return nil, err
 			}
-			if !ok {
-				return nil, missingProperty(name, ot, pm.Property)
+			if msg := PropertyRule(ot, pm.Property, def); msg != "" {
+				return nil, ruleBroken(name, msg)
 			}
-			if !def.Writable() {
-				return nil, mappingErr("The HubSpot property “%s” of %s is read-only or calculated, so the %s cannot write it. Remove that row.", pm.Property, ot, name)
-			}
-			pp := propPlan{get: get, def: def, mode: pm.Mode}
+			pp := propPlan{get: get, def: *def, mode: pm.Mode}
 			if s := strings.TrimSpace(pm.ValueMapJSON); s != "" && s != "{}" && s != "null" {
 				if err := json.Unmarshal([]byte(s), &pp.valueMap); err != nil {
 					return nil, mappingErr("The value mapping of “%s” in the HubSpot %s cannot be read. Edit the value mapping.", pm.Property, name)
@@ -223,8 +227,8 @@ func compile(ctx context.Context, res *fields.Resolver, defs *propertyDefs, oms 
 				// editor offers only earlier mappings, so the link is stale.
 				continue
 			}
-			if plans[j].ot == ot {
-				return nil, mappingErr("The HubSpot %s associates %s with %s; HubSpot has no default association between two records of one type. Remove that association.", name, ot, ot)
+			if msg := AssociationRule(ot, plans[j].ot); msg != "" {
+				return nil, ruleBroken(name, msg)
 			}
 			mp.assocTo = append(mp.assocTo, j)
 		}
@@ -235,8 +239,10 @@ func compile(ctx context.Context, res *fields.Resolver, defs *propertyDefs, oms 
 	return plans, nil
 }
 
-func missingProperty(mapping string, ot hubspot.ObjectType, name string) error {
-	return mappingErr("The HubSpot property “%s” does not exist on %s (any more), but the %s writes it. Create it in HubSpot or edit the mapping.", name, ot, mapping)
+// ruleBroken is a mapping rule (rules.go) a stored mapping breaks, e.g.
+// after a property was archived in HubSpot.
+func ruleBroken(mapping, msg string) error {
+	return mappingErr("The HubSpot %s needs editing under Settings → HubSpot: %s", mapping, msg)
 }
 
 func sourceLabel(src string) string {

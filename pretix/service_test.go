@@ -297,6 +297,19 @@ func TestListAndGetOrders(t *testing.T) {
 	if id, err := h.svc.FindOrder(ctx, org.ID, "conf", stored.Code); err != nil || id != stored.ID {
 		t.Fatalf("FindOrder %d %v", id, err)
 	}
+	// A stored column that cannot be read is reported, not shown as empty names.
+	for col, bad := range map[string]string{"questions_json": `{"results": 5}`, "name_json": `[1]`, "items_json": `nope`} {
+		var before string
+		h.db.Raw(`SELECT ` + col + ` FROM pretix_events WHERE slug = 'conf'`).Scan(&before)
+		h.db.Exec(`UPDATE pretix_events SET `+col+` = ? WHERE slug = 'conf'`, bad)
+		if _, err := h.svc.GetOrder(ctx, withAnswers); !pretixapi.HasCode(err, "pretix_json_malformed") {
+			t.Errorf("broken %s: %v", col, err)
+		}
+		h.db.Exec(`UPDATE pretix_events SET `+col+` = ? WHERE slug = 'conf'`, before)
+	}
+	if _, err := h.svc.GetOrder(ctx, withAnswers); err != nil {
+		t.Fatalf("after repair: %v", err)
+	}
 }
 
 func containsOrder(list []OrderSummary, id int64) bool {

@@ -46,7 +46,7 @@ type harness struct {
 
 func fixture(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "fields", "testdata", "devcon25", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "datasync", "fields", "testdata", "devcon25", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,11 +30,6 @@ func ModeLabel(mode string) string {
 	return mode
 }
 
-func validMode(mode string) bool {
-	_, ok := modeLabels[mode]
-	return ok && mode != ModeIdentifier
-}
-
 // Mapping is one object mapping as the editor shows it.
 type Mapping struct {
 	ID          int64  `json:"id"`
@@ -91,26 +86,6 @@ type UpdateInput struct {
 	SourceType    string     `json:"source_type"`
 	Rows          []RowInput `json:"rows"`
 	AssociateWith []int64    `json:"associate_with"`
-}
-
-var targetLabels = map[hubspot.ObjectType][2]string{
-	hubspot.Contacts:  {"Contacts", "Contact"},
-	hubspot.Companies: {"Companies", "Company"},
-	hubspot.Deals:     {"Deals", "Deal"},
-}
-
-func targetLabel(ot hubspot.ObjectType) string {
-	if l, ok := targetLabels[ot]; ok {
-		return l[0]
-	}
-	return string(ot)
-}
-
-func singularLabel(ot hubspot.ObjectType) string {
-	if l, ok := targetLabels[ot]; ok {
-		return l[1]
-	}
-	return string(ot)
 }
 
 func parseSource(s, field string) (fields.ObjectType, error) {

@@ -12,6 +12,7 @@ import (
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretixwire"
 )
@@ -140,7 +141,7 @@ func (s *Service) previewObject(ed *eventData, props map[string]*hubspot.Propert
 		p := props[r.Property]
 		switch {
 		case p == nil:
-			pr.Error = fmt.Sprintf("HubSpot has no %s property %q.", strings.ToLower(singularLabel(tgt)), r.Property)
+			pr.Error = fmt.Sprintf("HubSpot has no %s property %q.", strings.ToLower(hubspotsync.SingularLabel(tgt)), r.Property)
 		case v.IsEmpty() && mode == ModeIdentifier:
 			obj.Skipped = "The identifier is empty, so nothing is written for this " + map[bool]string{true: "ticket", false: "order"}[src == fields.ObjectPosition] + "."
 		case v.IsEmpty() && mode == models.ModeOverwrite:

@@ -10,6 +10,7 @@ import (
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 )
 
 // Error codes of refused saves. CodeIdentifierNotUnique means row 0 needs a
@@ -85,8 +86,8 @@ func (c *checker) check(ctx context.Context, src fields.ObjectType, tgt hubspot.
 		mode := row.Mode
 		if i == 0 {
 			mode = ModeIdentifier
-		} else if !validMode(mode) {
-			r.fail(i, "mode", "Choose a mode: Overwrite, Fill if new, Fill if empty or Add to list.")
+		} else if msg := hubspotsync.ModeRule(mode); msg != "" {
+			r.fail(i, "mode", msg)
 		}
 		if strings.TrimSpace(row.Property) == "" {
 			r.fail(i, "property", "Choose a HubSpot property.")
@@ -145,26 +146,18 @@ func (c *checker) checkField(r *report, i int, src fields.ObjectType, key string
 
 // checkWritable refuses properties HubSpot does not let us write.
 func checkWritable(r *report, i int, tgt hubspot.ObjectType, name string, p *hubspot.Property) bool {
-	switch {
-	case p == nil:
-		r.fail(i, "property", fmt.Sprintf("HubSpot has no %s property %q. Pick one from the list, or refresh the list if it was just created in HubSpot.", strings.ToLower(singularLabel(tgt)), name))
-	case p.Calculated || strings.HasPrefix(p.FieldType, "calculation_"):
-		r.fail(i, "property", fmt.Sprintf("“%s” is calculated by HubSpot and cannot be written. Choose another property.", p.Label))
-	case p.Archived:
-		r.fail(i, "property", fmt.Sprintf("“%s” is archived in HubSpot. Restore it in HubSpot or choose another property.", p.Label))
-	case !p.Writable():
-		r.fail(i, "property", fmt.Sprintf("“%s” is read-only in HubSpot. Choose another property.", p.Label))
-	default:
-		return true
+	if msg := hubspotsync.PropertyRule(tgt, name, p); msg != "" {
+		r.fail(i, "property", msg)
+		return false
 	}
-	return false
+	return true
 }
 
 func (c *checker) checkIdentifier(r *report, tgt hubspot.ObjectType, src fields.ObjectType, row *RowInput, p *hubspot.Property) {
 	if p != nil && !checkWritable(r, 0, tgt, row.Property, p) {
 		return
 	}
-	if p != nil && hubspot.IsUniqueKey(tgt, *p) {
+	if hubspotsync.IdentifierRule(tgt, p) {
 		return
 	}
 	r.idNotUnique = true
@@ -180,12 +173,12 @@ func (c *checker) checkIdentifier(r *report, tgt hubspot.ObjectType, src fields.
 	if p != nil || !propertyNameRE.MatchString(name) {
 		name = uniqueName(row.PretixField, src)
 	}
-	what := fmt.Sprintf("HubSpot has no %s property %q yet.", strings.ToLower(singularLabel(tgt)), row.Property)
+	what := fmt.Sprintf("HubSpot has no %s property %q yet.", strings.ToLower(hubspotsync.SingularLabel(tgt)), row.Property)
 	if p != nil {
-		what = fmt.Sprintf("“%s” does not require unique values, so HubSpot cannot find %s by it.", p.Label, strings.ToLower(targetLabel(tgt)))
+		what = fmt.Sprintf("“%s” does not require unique values, so HubSpot cannot find %s by it.", p.Label, strings.ToLower(hubspotsync.TargetLabel(tgt)))
 	}
 	if c.sc != nil && c.sc.conn != nil && c.sc.conn.CanCreateProperties(tgt) {
-		r.fail(0, "property", what+fmt.Sprintf(" %s need a property with unique values as identifier: click Create unique property to create %q (single-line text, unique values), or pick another unique property.", targetLabel(tgt), name))
+		r.fail(0, "property", what+fmt.Sprintf(" %s need a property with unique values as identifier: click Create unique property to create %q (single-line text, unique values), or pick another unique property.", hubspotsync.TargetLabel(tgt), name))
 		if r.errs[UniquePropertyKey] == "" {
 			r.errs[UniquePropertyKey] = name
 		}

@@ -11,11 +11,9 @@ import (
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 )
-
-// Provider is the provider name the mappings of this package are stored under.
-const Provider = "hubspot"
 
 // Portals finds the HubSpot portal an event writes to. *hubspot.Service
 // implements it.
@@ -253,7 +251,7 @@ func (s *Service) CreateUniqueProperty(ctx context.Context, eventID int64, objec
 			// Exists without unique values: HubSpot cannot change that.
 			return nil, apperr.Invalid("property_exists_not_unique", fmt.Sprintf(
 				"HubSpot already has a %s property %q that does not require unique values, and HubSpot cannot make an existing property unique. Enter another name, or delete that property in HubSpot first.",
-				targetLabel(ot), name)).WithField("name", "Exists without unique values.")
+				hubspotsync.TargetLabel(ot), name)).WithField("name", "Exists without unique values.")
 		}
 		return nil, err
 	}
@@ -264,5 +262,5 @@ func (s *Service) CreateUniqueProperty(ctx context.Context, eventID int64, objec
 func manualUniqueHelp(ot hubspot.ObjectType, name string) string {
 	return fmt.Sprintf("This HubSpot connection may not create properties. Create it in HubSpot: Settings → Properties → %s properties → Create property, "+
 		"give it the internal name %q, choose the field type \"Single-line text\" and tick \"Require unique values for this property\". "+
-		"Then refresh the property list here and pick it.", singularLabel(ot), name)
+		"Then refresh the property list here and pick it.", hubspotsync.SingularLabel(ot), name)
 }

@@ -13,38 +13,39 @@ import (
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 )
 
-// stored is one object mapping with its property rows.
+// stored is one object mapping with its property rows, its JSON columns
+// decoded once by loadAll.
 type stored struct {
-	om  models.ObjectMapping
-	pms []models.PropertyMapping
+	om        models.ObjectMapping
+	pms       []models.PropertyMapping
+	valueMaps []map[string]string // per pms entry
+	assoc     []int64             // AssociateWithJSON
 }
 
 func (st *stored) rows() []RowInput {
 	out := make([]RowInput, 0, len(st.pms)+1)
 	out = append(out, RowInput{PretixField: st.om.IDField, Property: st.om.IDProperty, Mode: ModeIdentifier})
-	for _, pm := range st.pms {
-		out = append(out, RowInput{PretixField: pm.PretixField, Property: pm.Property, Mode: pm.Mode, ValueMap: decodeValueMap(pm.ValueMapJSON)})
+	for i, pm := range st.pms {
+		out = append(out, RowInput{PretixField: pm.PretixField, Property: pm.Property, Mode: pm.Mode, ValueMap: st.valueMaps[i]})
 	}
 	return out
 }
 
-func decodeValueMap(s string) map[string]string {
-	m := map[string]string{}
-	if s != "" {
-		_ = json.Unmarshal([]byte(s), &m)
+// decodeColumn decodes a stored JSON column into out; an empty column (or
+// null) leaves out as it is.
+func decodeColumn(s string, out any) error {
+	if s = strings.TrimSpace(s); s == "" || s == "null" {
+		return nil
 	}
-	return m
+	return json.Unmarshal([]byte(s), out)
 }
 
-func decodeIDs(s string) []int64 {
-	ids := []int64{}
-	if s != "" {
-		_ = json.Unmarshal([]byte(s), &ids)
-	}
-	return ids
+func errCorrupt(id int64, what string, err error) *apperr.Error {
+	return apperr.Internal(fmt.Errorf("mapping %d: stored %s cannot be read: %w", id, what, err))
 }
 
 func encodeJSON(v any) string {
@@ -55,7 +56,7 @@ func encodeJSON(v any) string {
 // loadAll returns the event's mappings in processing order.
 func loadAll(ctx context.Context, db *gorm.DB, eventID int64) ([]*stored, error) {
 	var oms []models.ObjectMapping
-	if err := db.WithContext(ctx).Where("event_id = ? AND provider = ?", eventID, Provider).Order("position, id").Find(&oms).Error; err != nil {
+	if err := db.WithContext(ctx).Where("event_id = ? AND provider = ?", eventID, hubspotsync.ProviderName).Order("position, id").Find(&oms).Error; err != nil {
 		return nil, apperr.Internal(fmt.Errorf("load mappings of event %d: %w", eventID, err))
 	}
 	if len(oms) == 0 {
@@ -75,7 +76,18 @@ func loadAll(ctx context.Context, db *gorm.DB, eventID int64) ([]*stored, error)
 	}
 	for _, pm := range pms {
 		st := byID[pm.ObjectMappingID]
+		vm := map[string]string{}
+		if err := decodeColumn(pm.ValueMapJSON, &vm); err != nil {
+			return nil, errCorrupt(st.om.ID, "value mapping of "+pm.Property, err)
+		}
 		st.pms = append(st.pms, pm)
+		st.valueMaps = append(st.valueMaps, vm)
+	}
+	for _, st := range out {
+		st.assoc = []int64{}
+		if err := decodeColumn(st.om.AssociateWithJSON, &st.assoc); err != nil {
+			return nil, errCorrupt(st.om.ID, "associations", err)
+		}
 	}
 	return out, nil
 }
@@ -112,7 +124,7 @@ func find(all []*stored, id int64) *stored {
 
 // view renders a stored mapping with its warnings and current problems.
 func (c *checker) view(ctx context.Context, st *stored) Mapping {
-	return c.render(ctx, st, fields.ObjectType(st.om.SourceType), st.rows(), decodeIDs(st.om.AssociateWithJSON))
+	return c.render(ctx, st, fields.ObjectType(st.om.SourceType), st.rows(), st.assoc)
 }
 
 // render shows a mapping with the given (possibly unsaved) table.
@@ -121,7 +133,7 @@ func (c *checker) render(ctx context.Context, st *stored, src fields.ObjectType,
 	rep := c.check(ctx, src, tgt, rows)
 	m := Mapping{
 		ID: st.om.ID, Position: st.om.Position, SourceType: string(src), SourceLabel: src.Label(),
-		TargetType: st.om.TargetType, TargetLabel: targetLabel(tgt), IDField: rows[0].PretixField, IDProperty: rows[0].Property,
+		TargetType: st.om.TargetType, TargetLabel: hubspotsync.TargetLabel(tgt), IDField: rows[0].PretixField, IDProperty: rows[0].Property,
 		AssociateWith: assoc, Rows: make([]Row, len(rows)), Errors: rep.errs,
 	}
 	if m.Errors == nil {
@@ -246,7 +258,7 @@ func (s *Service) Create(ctx context.Context, eventID int64, in CreateInput) (*M
 		}
 		idField, idProp := defaultIdentifier(src, tgt)
 		now := s.clock.Now().UTC()
-		om := models.ObjectMapping{EventID: eventID, Provider: Provider, Position: len(all), SourceType: string(src),
+		om := models.ObjectMapping{EventID: eventID, Provider: hubspotsync.ProviderName, Position: len(all), SourceType: string(src),
 			TargetType: string(tgt), IDField: idField, IDProperty: idProp,
 			AssociateWithJSON: encodeJSON(defaultAssociations(all, tgt)), CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&om).Error; err != nil {
@@ -309,24 +321,17 @@ func checkAssociations(all []*stored, self *stored, ids []int64, errs map[string
 		}
 		seen[id] = true
 		other := earlier[id]
-		switch {
-		case other == nil:
+		if other == nil {
 			errs["associate_with"] = "A mapping can only be associated with mappings above it; reload the page and choose again."
 			continue
-		case other.om.TargetType == self.om.TargetType:
-			errs["associate_with"] = sameTypeAssociation(hubspot.ObjectType(self.om.TargetType))
+		}
+		if msg := hubspotsync.AssociationRule(hubspot.ObjectType(self.om.TargetType), hubspot.ObjectType(other.om.TargetType)); msg != "" {
+			errs["associate_with"] = msg
 			continue
 		}
 		out = append(out, id)
 	}
 	return out
-}
-
-// sameTypeAssociation explains why two mappings of one HubSpot object type
-// cannot be associated: HubSpot has no default association between records
-// of the same type.
-func sameTypeAssociation(ot hubspot.ObjectType) string {
-	return fmt.Sprintf("HubSpot has no default association between two %s; associate with mappings of other object types.", strings.ToLower(targetLabel(ot)))
 }
 
 // Update saves the whole table of a mapping (row 0 the identifier), its
@@ -495,7 +500,7 @@ func renumber(tx *gorm.DB, ordered []*stored, now time.Time) error {
 	}
 	assoc := make(map[int64][]int64, len(ordered))
 	for _, st := range ordered {
-		for _, other := range decodeIDs(st.om.AssociateWithJSON) {
+		for _, other := range st.assoc {
 			op, ok := pos[other]
 			if !ok || other == st.om.ID {
 				continue // a deleted mapping

@@ -8,6 +8,7 @@ import (
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 )
 
@@ -74,7 +75,7 @@ func (s *Service) suggestion(ctx context.Context, ed *eventData) ([]RowInput, []
 
 func (s *Service) hasMappings(ctx context.Context, db *gorm.DB, eventID int64) (bool, error) {
 	var n int64
-	if err := db.WithContext(ctx).Model(&models.ObjectMapping{}).Where("event_id = ? AND provider = ?", eventID, Provider).Count(&n).Error; err != nil {
+	if err := db.WithContext(ctx).Model(&models.ObjectMapping{}).Where("event_id = ? AND provider = ?", eventID, hubspotsync.ProviderName).Count(&n).Error; err != nil {
 		return false, apperr.Internal(err)
 	}
 	return n > 0, nil
@@ -126,7 +127,7 @@ func (s *Service) AcceptSuggestion(ctx context.Context, eventID int64) (*Mapping
 			return apperr.New(apperr.KindConflict, "mappings_exist", "This event already has mappings, so the suggestion is no longer offered. Reload the page.")
 		}
 		now := s.clock.Now().UTC()
-		om := models.ObjectMapping{EventID: eventID, Provider: Provider, Position: 0, SourceType: string(fields.ObjectOrder),
+		om := models.ObjectMapping{EventID: eventID, Provider: hubspotsync.ProviderName, Position: 0, SourceType: string(fields.ObjectOrder),
 			TargetType: string(hubspot.Contacts), IDField: rows[0].PretixField, IDProperty: rows[0].Property, AssociateWithJSON: "[]",
 			CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&om).Error; err != nil {

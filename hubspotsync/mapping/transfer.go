@@ -11,6 +11,7 @@ import (
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretixwire"
 )
@@ -46,12 +47,12 @@ func (s *Service) Export(ctx context.Context, eventID int64) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Export{Format: ExportFormat, Version: 1, Provider: Provider, Event: ev.Slug, Mappings: make([]ExportedObject, 0, len(all))}
+	out := &Export{Format: ExportFormat, Version: 1, Provider: hubspotsync.ProviderName, Event: ev.Slug, Mappings: make([]ExportedObject, 0, len(all))}
 	idx := map[int64]int{}
 	for i, st := range all {
 		idx[st.om.ID] = i
 		o := ExportedObject{SourceType: st.om.SourceType, TargetType: st.om.TargetType, Rows: st.rows(), AssociateWith: []int{}}
-		for _, id := range decodeIDs(st.om.AssociateWithJSON) {
+		for _, id := range st.assoc {
 			if j, ok := idx[id]; ok {
 				o.AssociateWith = append(o.AssociateWith, j)
 			}
@@ -76,7 +77,7 @@ func (s *Service) Import(ctx context.Context, eventID int64, doc *Export, replac
 			fmt.Sprintf("This is not a mapping export of pretix-hubspot (expected \"format\": %q, \"version\": 1). Export the mappings of the other event again and import that file.", ExportFormat)).
 			WithField("data", "Not a mapping export.")
 	}
-	if doc.Provider != "" && doc.Provider != Provider {
+	if doc.Provider != "" && doc.Provider != hubspotsync.ProviderName {
 		return nil, apperr.Invalid("import_provider_invalid", fmt.Sprintf("These mappings are for %q, not HubSpot.", doc.Provider)).WithField("data", "Wrong provider.")
 	}
 	if len(doc.Mappings) == 0 {
@@ -112,7 +113,7 @@ func (s *Service) Import(ctx context.Context, eventID int64, doc *Export, replac
 			reasons = append(reasons, fmt.Sprintf("%s: unknown HubSpot object type %q", name, m.TargetType))
 			continue
 		}
-		name = fmt.Sprintf("Mapping %d (%s → %s)", i+1, src.Label(), targetLabel(tgt))
+		name = fmt.Sprintf("Mapping %d (%s → %s)", i+1, src.Label(), hubspotsync.TargetLabel(tgt))
 		if len(m.Rows) == 0 {
 			errs[prefix+"rows"] = "The identifier row is missing."
 			reasons = append(reasons, name+": the identifier row is missing")
@@ -146,9 +147,9 @@ func (s *Service) Import(ctx context.Context, eventID int64, doc *Export, replac
 				reasons = append(reasons, name+": an association points to a later mapping")
 				continue
 			}
-			if plan[j].tgt == tgt {
-				errs[prefix+"associate_with"] = sameTypeAssociation(tgt)
-				reasons = append(reasons, name+": "+sameTypeAssociation(tgt))
+			if msg := hubspotsync.AssociationRule(tgt, plan[j].tgt); msg != "" {
+				errs[prefix+"associate_with"] = msg
+				reasons = append(reasons, name+": "+msg)
 				continue
 			}
 			assoc = append(assoc, j)
@@ -196,7 +197,7 @@ func (s *Service) Import(ctx context.Context, eventID int64, doc *Export, replac
 					assoc = append(assoc, ids[j])
 				}
 			}
-			om := models.ObjectMapping{EventID: eventID, Provider: Provider, Position: i, SourceType: string(p.src),
+			om := models.ObjectMapping{EventID: eventID, Provider: hubspotsync.ProviderName, Position: i, SourceType: string(p.src),
 				TargetType: string(p.tgt), IDField: p.rows[0].PretixField, IDProperty: p.rows[0].Property,
 				AssociateWithJSON: "[]", CreatedAt: now, UpdatedAt: now}
 			if err := tx.Create(&om).Error; err != nil {
@@ -252,7 +253,7 @@ func (s *Service) CopySources(ctx context.Context, eventID int64) ([]CopySource,
 		Select("m.event_id, o.slug AS organizer, e.slug, e.name_json, COUNT(*) AS mappings").
 		Joins("JOIN pretix_events e ON e.id = m.event_id").
 		Joins("JOIN pretix_organizers o ON o.id = e.organizer_id").
-		Where("m.provider = ? AND m.event_id <> ?", Provider, eventID).
+		Where("m.provider = ? AND m.event_id <> ?", hubspotsync.ProviderName, eventID).
 		Group("m.event_id, o.slug, e.slug, e.name_json").Order("o.slug, e.slug").Scan(&rows).Error
 	if err != nil {
 		return nil, apperr.Internal(err)

@@ -8,6 +8,7 @@ import (
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 )
 
 // PrefillValueMap completes a value map for a choice field: every pretix
@@ -113,7 +114,7 @@ func (s *Service) ValueMap(ctx context.Context, eventID int64, in ValueMapInput)
 	}
 	p := props[in.Property]
 	if p == nil {
-		return nil, apperr.Invalid("property_unknown", fmt.Sprintf("HubSpot has no %s property %q. Choose the HubSpot property first.", strings.ToLower(singularLabel(tgt)), in.Property)).
+		return nil, apperr.Invalid("property_unknown", fmt.Sprintf("HubSpot has no %s property %q. Choose the HubSpot property first.", strings.ToLower(hubspotsync.SingularLabel(tgt)), in.Property)).
 			WithField("property", "Unknown property.")
 	}
 	prop := *p

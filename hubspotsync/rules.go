@@ -1,0 +1,78 @@
+package hubspotsync
+
+import (
+	"fmt"
+	"strings"
+
+	"pretix-hubspot/hubspot"
+	"pretix-hubspot/models"
+)
+
+// The rules a HubSpot mapping must follow, in one place: the mapping editor
+// checks them when a table is saved (each broken rule is shown next to its
+// row) and the sync checks them when it plans a batch (a broken rule parks
+// the event's jobs as Misconfiguration). A rule returns "" when it holds,
+// else what is wrong and what to do.
+
+// ModeRule: a property row writes in one of the four modes.
+func ModeRule(mode string) string {
+	switch mode {
+	case models.ModeOverwrite, models.ModeIfNew, models.ModeIfEmpty, models.ModeAppend:
+		return ""
+	}
+	return "Choose a mode: Overwrite, Fill if new, Fill if empty or Add to list."
+}
+
+// PropertyRule: the property exists on the object type and HubSpot lets us
+// write it. p is nil when the portal has no property of that name.
+func PropertyRule(ot hubspot.ObjectType, name string, p *hubspot.Property) string {
+	switch {
+	case p == nil:
+		return fmt.Sprintf("HubSpot has no %s property %q. Pick one from the list, or refresh the list if it was just created in HubSpot.", strings.ToLower(SingularLabel(ot)), name)
+	case p.Calculated || strings.HasPrefix(p.FieldType, "calculation_"):
+		return fmt.Sprintf("“%s” is calculated by HubSpot and cannot be written. Choose another property.", p.Label)
+	case p.Archived:
+		return fmt.Sprintf("“%s” is archived in HubSpot. Restore it in HubSpot or choose another property.", p.Label)
+	case !p.Writable():
+		return fmt.Sprintf("“%s” is read-only in HubSpot. Choose another property.", p.Label)
+	}
+	return ""
+}
+
+// IdentifierRule: the identifier property finds existing records (contact
+// email, or a property with unique values). The editor explains how to get
+// one; the sync only needs to know.
+func IdentifierRule(ot hubspot.ObjectType, p *hubspot.Property) bool {
+	return p != nil && hubspot.IsUniqueKey(ot, *p)
+}
+
+// AssociationRule: HubSpot has no default association between two records
+// of one type.
+func AssociationRule(from, to hubspot.ObjectType) string {
+	if from == to {
+		return fmt.Sprintf("HubSpot has no default association between two %s; associate with mappings of other object types.", strings.ToLower(TargetLabel(from)))
+	}
+	return ""
+}
+
+var targetLabels = map[hubspot.ObjectType][2]string{
+	hubspot.Contacts:  {"Contacts", "Contact"},
+	hubspot.Companies: {"Companies", "Company"},
+	hubspot.Deals:     {"Deals", "Deal"},
+}
+
+// TargetLabel is an object type as people read it, e.g. "Contacts".
+func TargetLabel(ot hubspot.ObjectType) string {
+	if l, ok := targetLabels[ot]; ok {
+		return l[0]
+	}
+	return string(ot)
+}
+
+// SingularLabel is one record of the type, e.g. "Contact".
+func SingularLabel(ot hubspot.ObjectType) string {
+	if l, ok := targetLabels[ot]; ok {
+		return l[1]
+	}
+	return string(ot)
+}
