@@ -19,8 +19,8 @@ import (
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
-	"pretix-hubspot/hubspotsync/mapping"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync/mapping"
 	"pretix-hubspot/pretix"
 )
 
