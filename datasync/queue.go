@@ -69,33 +69,48 @@ func (q *Queue) Enqueue(ctx context.Context, eventID int64, orderIDs []int64, pr
 			for _, j := range existing {
 				have[j.OrderID] = j
 			}
+			// Existing jobs fall into three groups, each updated by one
+			// statement: live in-flight jobs run again after their round;
+			// the others (pending, failed, or leased by a dead worker) are
+			// taken over, with a fresh attempt budget when people asked or
+			// the job had failed.
 			var fresh []models.SyncJob
+			var rerun, reset, keep []int64
 			for _, id := range chunk {
 				j, ok := have[id]
-				if !ok {
+				switch {
+				case !ok:
 					fresh = append(fresh, models.SyncJob{OrderID: id, EventID: eventID, Provider: provider, TriggeredBy: trigger,
 						TriggeredAt: now, NotBefore: notBefore, State: models.JobPending, UpdatedAt: now})
+				case j.State == models.JobInFlight && !(j.LeaseExpiresAt != nil && j.LeaseExpiresAt.Before(now)):
+					rerun = append(rerun, j.ID)
+				case manual || j.State == models.JobFailed:
+					reset = append(reset, j.ID)
+				default:
+					keep = append(keep, j.ID)
+				}
+			}
+			takeOver := func(extra map[string]any) map[string]any {
+				upd := map[string]any{"updated_at": now, "lease_owner": "", "lease_expires_at": nil, "leased_at": nil,
+					"state": models.JobPending, "triggered_by": trigger, "triggered_at": now, "failure_mode": "", "wait_reason": ""}
+				for k, v := range extra {
+					upd[k] = v
+				}
+				return upd
+			}
+			for _, g := range []struct {
+				ids []int64
+				upd map[string]any
+			}{
+				{rerun, map[string]any{"rerun": true, "updated_at": now}},
+				{reset, takeOver(map[string]any{"attempts": 0, "not_before": notBefore, "lease_expiries": 0, "last_error": "", "last_error_json": ""})},
+				// An automatic trigger never brings a job forward.
+				{keep, takeOver(map[string]any{"not_before": gorm.Expr("CASE WHEN not_before < ? THEN ? ELSE not_before END", notBefore, notBefore)})},
+			} {
+				if len(g.ids) == 0 {
 					continue
 				}
-				upd := map[string]any{"updated_at": now}
-				stale := j.State == models.JobInFlight && j.LeaseExpiresAt != nil && j.LeaseExpiresAt.Before(now)
-				switch {
-				case j.State == models.JobInFlight && !stale:
-					upd["rerun"] = true
-				default:
-					// A stale lease belongs to a worker that died: take the job over.
-					upd["lease_owner"], upd["lease_expires_at"], upd["leased_at"] = "", nil, nil
-					upd["state"] = models.JobPending
-					upd["triggered_by"], upd["triggered_at"] = trigger, now
-					upd["failure_mode"], upd["wait_reason"] = "", ""
-					if manual || j.State == models.JobFailed {
-						upd["attempts"], upd["not_before"], upd["lease_expiries"] = 0, notBefore, 0
-						upd["last_error"], upd["last_error_json"] = "", ""
-					} else if notBefore.After(j.NotBefore) {
-						upd["not_before"] = notBefore
-					}
-				}
-				if err := tx.Model(&models.SyncJob{}).Where("id = ?", j.ID).Updates(upd).Error; err != nil {
+				if err := tx.Model(&models.SyncJob{}).Where("id IN ?", g.ids).Updates(g.upd).Error; err != nil {
 					return err
 				}
 			}

@@ -186,3 +186,23 @@ func TestTimesAreStoredInUTC(t *testing.T) {
 		t.Fatalf("waiting job given in another zone not claimed after its wait: %d", len(jobs))
 	}
 }
+
+// An automatic trigger may push a pending job later but never brings it
+// forward; people (Sync now) and failed jobs get a fresh start now.
+func TestEnqueueNotBeforeByTrigger(t *testing.T) {
+	f := newFixture(t, 3)
+	ctx := context.Background()
+	later, muchLater := t0.Add(time.Hour), t0.Add(2*time.Hour)
+	must(t, f.q.Enqueue(ctx, 1, []int64{1, 2, 3}, "test", TriggerNewOrder, later))
+	must(t, f.q.Enqueue(ctx, 1, []int64{1}, "test", TriggerChanged, t0))        // earlier: kept
+	must(t, f.q.Enqueue(ctx, 1, []int64{2}, "test", TriggerChanged, muchLater)) // later: moved
+	must(t, f.q.Enqueue(ctx, 1, []int64{3}, "test", TriggerManual, time.Time{}))
+	for _, c := range []struct {
+		order int64
+		want  time.Time
+	}{{1, later}, {2, muchLater}, {3, t0}} {
+		if j := f.job(t, c.order); !j.NotBefore.Equal(c.want) || j.State != models.JobPending {
+			t.Errorf("order %d: not before %v (%s), want %v", c.order, j.NotBefore, j.State, c.want)
+		}
+	}
+}
