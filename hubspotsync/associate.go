@@ -61,24 +61,37 @@ func (r *run) associate() {
 			}
 		}
 	}
+	type task struct {
+		g     *assocGroup
+		chunk []hubspot.AssociationPair
+		res   *hubspot.AssociationResult
+		err   error
+	}
+	var tasks []task
 	for _, g := range groups {
 		for start := 0; start < len(g.pairs); start += hubspot.MaxAssociationInputs {
-			chunk := g.pairs[start:min(start+hubspot.MaxAssociationInputs, len(g.pairs))]
-			res, err := r.cl.BatchAssociateDefault(r.ctx, g.from, g.to, chunk)
-			if err != nil {
-				f := failureOf(err, "associations of "+string(g.from)+" with "+string(g.to))
-				for _, p := range chunk {
-					for _, o := range g.orders[p] {
-						o.failWith(f)
-					}
-				}
-				continue
-			}
-			for p, e := range res.Errors {
-				f := failureOf(e, "association of "+string(g.from)+" "+p.FromID+" with "+string(g.to)+" "+p.ToID)
+			tasks = append(tasks, task{g: g, chunk: g.pairs[start:min(start+hubspot.MaxAssociationInputs, len(g.pairs))]})
+		}
+	}
+	concurrently(len(tasks), func(i int) {
+		t := &tasks[i]
+		t.res, t.err = r.cl.BatchAssociateDefault(r.ctx, t.g.from, t.g.to, t.chunk)
+	})
+	for _, t := range tasks {
+		g := t.g
+		if t.err != nil {
+			f := failureOf(t.err, "associations of "+string(g.from)+" with "+string(g.to))
+			for _, p := range t.chunk {
 				for _, o := range g.orders[p] {
 					o.failWith(f)
 				}
+			}
+			continue
+		}
+		for p, e := range t.res.Errors {
+			f := failureOf(e, "association of "+string(g.from)+" "+p.FromID+" with "+string(g.to)+" "+p.ToID)
+			for _, o := range g.orders[p] {
+				o.failWith(f)
 			}
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"pretix-hubspot/datasync"
+	hubspotfake "pretix-hubspot/fakes/hubspot"
 	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
@@ -38,7 +39,7 @@ type benchWorld struct {
 
 func newBenchWorld(b testing.TB, orders int, listener pretix.OrderListener, pretixOpts pretixfake.Options) *benchWorld {
 	b.Helper()
-	h := newHarness(b, harnessOpts{realTime: true})
+	h := newHarness(b, harnessOpts{realTime: true, fake: hubspotfake.Options{Latency: hubspotfake.RealisticLatency(2026)}})
 	w := &benchWorld{harness: h}
 	pretixOpts.NoRateLimit = true
 	w.pfake = pretixfake.New(pretixOpts)

@@ -51,17 +51,36 @@ func chunks(obs []*object, n int) [][]*object {
 
 // read fetches the current state of every object in batches of 100 by
 // identifier, with only the properties the mappings write (DESIGN §5 step
-// 3). Search is never used: it lags behind writes.
+// 3). Search is never used: it lags behind writes. The calls go out
+// together; their answers are applied in order.
 func (r *run) read() {
 	keys, byGroup := r.groups((*object).live)
+	type task struct {
+		k   groupKey
+		obs []*object
+		res *hubspot.ReadResult
+		err error
+	}
+	var tasks []task
 	for _, k := range keys {
 		for _, chunk := range chunks(byGroup[k], hubspot.MaxBatchInputs) {
-			r.readChunk(k, chunk)
+			tasks = append(tasks, task{k: k, obs: chunk})
 		}
+	}
+	concurrently(len(tasks), func(i int) { tasks[i].res, tasks[i].err = r.readCall(tasks[i].k, tasks[i].obs) })
+	for _, t := range tasks {
+		r.applyRead(t.obs, t.res, t.err)
 	}
 }
 
 func (r *run) readChunk(k groupKey, obs []*object) {
+	res, err := r.readCall(k, obs)
+	r.applyRead(obs, res, err)
+}
+
+// readCall reads the records of obs; it touches nothing shared, so reads
+// may run side by side.
+func (r *run) readCall(k groupKey, obs []*object) (*hubspot.ReadResult, error) {
 	props := map[string]bool{}
 	values := make([]string, len(obs))
 	for i, ob := range obs {
@@ -75,7 +94,10 @@ func (r *run) readChunk(k groupKey, obs []*object) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	res, err := r.cl.BatchRead(r.ctx, k.ot, k.idProp, values, names)
+	return r.cl.BatchRead(r.ctx, k.ot, k.idProp, values, names)
+}
+
+func (r *run) applyRead(obs []*object, res *hubspot.ReadResult, err error) {
 	if err != nil {
 		for _, ob := range obs {
 			r.failObject(ob, failureOf(err, ob.subject()))
@@ -95,40 +117,70 @@ func (r *run) readChunk(k groupKey, obs []*object) {
 	}
 }
 
-// write sends creates and updates per object type (DESIGN §5 step 6).
+// write sends creates and updates per object type (DESIGN §5 step 6): the
+// first calls of every group go out together and are applied in order;
+// creates whose outcome is unknown are then settled group by group.
 func (r *run) write() {
 	r.budget = bisectBudget
 	keys, byGroup := r.groups((*object).live)
+	type task struct {
+		k      groupKey
+		create bool
+		obs    []*object
+		cres   *hubspot.WriteResult
+		ures   *hubspot.WriteResult
+		err    error
+	}
+	var tasks []task
 	for _, k := range keys {
-		r.writeGroup(k, byGroup[k])
+		var creates, updates []*object
+		for _, ob := range byGroup[k] {
+			switch {
+			case !ob.exists:
+				creates = append(creates, ob)
+			case len(ob.changes()) > 0:
+				updates = append(updates, ob)
+			default:
+				ob.unchanged()
+			}
+		}
+		for _, chunk := range chunks(creates, hubspot.MaxBatchInputs) {
+			tasks = append(tasks, task{k: k, create: true, obs: chunk})
+		}
+		for _, chunk := range chunks(updates, hubspot.MaxBatchInputs) {
+			tasks = append(tasks, task{k: k, obs: chunk})
+		}
+	}
+	concurrently(len(tasks), func(i int) {
+		t := &tasks[i]
+		if t.create {
+			t.cres, t.err = r.createCall(t.k, t.obs)
+		} else {
+			t.ures, t.err = r.updateCall(t.k, t.obs)
+		}
+	})
+	unsure := map[groupKey][]*object{}
+	for _, t := range tasks {
+		if t.create {
+			unsure[t.k] = append(unsure[t.k], r.applyCreate(t.k, t.obs, t.cres, t.err)...)
+		} else {
+			r.applyUpdate(t.k, t.obs, t.ures, t.err)
+		}
+	}
+	for _, k := range keys {
+		if len(unsure[k]) > 0 {
+			r.settle(k, unsure[k])
+		}
 	}
 }
 
-// writeGroup creates the missing records and updates the changed ones.
-// A create whose outcome is unknown (the answer was lost, a 409 because
-// someone else created the record meanwhile) is resolved by reading the
-// key again and updating what is there — never by creating blindly.
-func (r *run) writeGroup(k groupKey, obs []*object) {
+// settle resolves creates whose outcome is unknown (the answer was lost, a
+// 409 because someone else created the record meanwhile) by reading the key
+// again and updating what is there — never by creating blindly; a record
+// still missing is created once more.
+func (r *run) settle(k groupKey, unsure []*object) {
 	var creates, updates []*object
-	for _, ob := range obs {
-		switch {
-		case !ob.exists:
-			creates = append(creates, ob)
-		case len(ob.changes()) > 0:
-			updates = append(updates, ob)
-		default:
-			ob.unchanged()
-		}
-	}
-	for attempt := 0; attempt < 2 && len(creates) > 0; attempt++ {
-		var unsure []*object
-		for _, chunk := range chunks(creates, hubspot.MaxBatchInputs) {
-			unsure = append(unsure, r.createChunk(k, chunk)...)
-		}
-		creates = nil
-		if len(unsure) == 0 {
-			break
-		}
+	for attempt := 1; ; attempt++ {
 		for _, chunk := range chunks(unsure, hubspot.MaxBatchInputs) {
 			r.readChunk(k, chunk)
 		}
@@ -150,6 +202,17 @@ func (r *run) writeGroup(k groupKey, obs []*object) {
 				ob.unchanged()
 			}
 		}
+		if attempt >= 2 || len(creates) == 0 {
+			break
+		}
+		unsure = nil
+		for _, chunk := range chunks(creates, hubspot.MaxBatchInputs) {
+			unsure = append(unsure, r.createChunk(k, chunk)...)
+		}
+		creates = nil
+		if len(unsure) == 0 {
+			break
+		}
 	}
 	for _, ob := range creates {
 		r.failObject(ob, &failure{mode: modeTemporary, msg: "HubSpot did not confirm creating the record twice; the sync is retried automatically (" + ob.subject() + ").",
@@ -165,11 +228,19 @@ func (r *run) traceID(ob *object) string { return r.trace + strconv.Itoa(ob.seq)
 // createChunk creates up to 100 records and returns those whose outcome is
 // unknown or that raced with another writer (to be re-read).
 func (r *run) createChunk(k groupKey, obs []*object) (unsure []*object) {
+	res, err := r.createCall(k, obs)
+	return r.applyCreate(k, obs, res, err)
+}
+
+func (r *run) createCall(k groupKey, obs []*object) (*hubspot.WriteResult, error) {
 	inputs := make([]hubspot.CreateInput, len(obs))
 	for i, ob := range obs {
 		inputs[i] = hubspot.CreateInput{TraceID: r.traceID(ob), Properties: ob.changes()}
 	}
-	res, err := r.cl.BatchCreate(r.ctx, k.ot, inputs)
+	return r.cl.BatchCreate(r.ctx, k.ot, inputs)
+}
+
+func (r *run) applyCreate(k groupKey, obs []*object, res *hubspot.WriteResult, err error) (unsure []*object) {
 	if err != nil {
 		switch {
 		case hubspot.IsWholeBatch(err):
@@ -202,11 +273,19 @@ func (r *run) createChunk(k groupKey, obs []*object) (unsure []*object) {
 // updateChunk updates up to 100 records by record id with only the
 // changed properties.
 func (r *run) updateChunk(k groupKey, obs []*object) {
+	res, err := r.updateCall(k, obs)
+	r.applyUpdate(k, obs, res, err)
+}
+
+func (r *run) updateCall(k groupKey, obs []*object) (*hubspot.WriteResult, error) {
 	inputs := make([]hubspot.UpdateInput, len(obs))
 	for i, ob := range obs {
 		inputs[i] = hubspot.UpdateInput{ID: ob.recordID, TraceID: r.traceID(ob), Properties: ob.changes()}
 	}
-	res, err := r.cl.BatchUpdate(r.ctx, k.ot, inputs)
+	return r.cl.BatchUpdate(r.ctx, k.ot, inputs)
+}
+
+func (r *run) applyUpdate(k groupKey, obs []*object, res *hubspot.WriteResult, err error) {
 	if err != nil {
 		if hubspot.IsWholeBatch(err) {
 			r.bisect(obs, err, func(half []*object) []*object { r.updateChunk(k, half); return nil })

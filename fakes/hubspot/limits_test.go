@@ -2,10 +2,14 @@ package hubspotfake
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 func TestRollingTenSecondLimit(t *testing.T) {
@@ -30,9 +34,10 @@ func TestRollingTenSecondLimit(t *testing.T) {
 	if st != 429 || body["policyName"] != "TEN_SECONDLY_ROLLING" || body["errorType"] != "RATE_LIMIT" || body["requestId"] == "" || h.Get("X-HubSpot-RateLimit-Remaining") != "0" {
 		t.Fatalf("111th: %d %v %v", st, h, body)
 	}
-	// Rolling: after 5 s more the first 55 requests leave the window.
+	// Rolling: after 5 s more the first 55 requests leave the window. The
+	// refused one still counts (the stricter reading), so 54 fit.
 	e.clock.Advance(5*time.Second + time.Millisecond)
-	for i := 0; i < 55; i++ {
+	for i := 0; i < 54; i++ {
 		if st, _, _ := e.call("GET", path, nil); st != 200 {
 			t.Fatalf("after roll, request %d: %d", i, st)
 		}
@@ -40,7 +45,7 @@ func TestRollingTenSecondLimit(t *testing.T) {
 	if st, _, _ := e.call("GET", path, nil); st != 429 {
 		t.Errorf("window full again: %d", st)
 	}
-	if s := e.srv.Stats(); s.RateLimited != 2 || s.Requests["GET /crm/properties/{version}/contacts"] != 167 {
+	if s := e.srv.Stats(); s.RateLimited != 2 || s.Requests["GET /crm/properties/{version}/contacts"] != 166 {
 		t.Errorf("stats = %+v", s)
 	}
 }
@@ -172,5 +177,39 @@ func TestSameSeedSameFaults(t *testing.T) {
 	}
 	if faults < 5 || faults > 25 {
 		t.Errorf("faults = %d of 30 at rate 0.5", faults)
+	}
+}
+
+// With the latency model on, requests take their time concurrently: ten
+// batch writes of 100 inputs answer together in about one write's time, not
+// ten, and each is counted when it arrives.
+func TestLatencyModelServesConcurrently(t *testing.T) {
+	lat := Latency{On: true, Write: [2]time.Duration{200 * time.Millisecond, 201 * time.Millisecond}, Read: [2]time.Duration{time.Millisecond, 2 * time.Millisecond}}
+	e := newEnv(t, Options{Latency: lat, Clock: clockwork.NewRealClock()})
+	inputs := make([]map[string]any, 100)
+	for i := range inputs {
+		inputs[i] = map[string]any{"properties": map[string]string{"email": fmt.Sprintf("p%d@example.org", i)}}
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < 10; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			in := make([]map[string]any, len(inputs))
+			for i := range inputs {
+				in[i] = map[string]any{"properties": map[string]string{"email": fmt.Sprintf("w%d-p%d@example.org", w, i)}}
+			}
+			if st, _, body := e.call("POST", "/crm/objects/2026-03/contacts/batch/create", map[string]any{"inputs": in}); st != 201 {
+				t.Errorf("create %d: %d %v", w, st, body)
+			}
+		}(w)
+	}
+	wg.Wait()
+	if d := time.Since(start); d < 200*time.Millisecond || d > 1500*time.Millisecond {
+		t.Errorf("ten concurrent writes took %v, want about 200 ms", d)
+	}
+	if m := newLatencyModel(lat); m.draw("POST /crm/objects/{version}/{type}/batch/create", []byte(`{"inputs":[{},{},{},{},{},{},{},{},{},{}]}`)) > 70*time.Millisecond {
+		t.Error("a write of 10 inputs should take about a third of a full batch")
 	}
 }

@@ -196,10 +196,15 @@ func (s *Server) api(pattern string, h apiHandler) {
 		}
 		var out http.ResponseWriter = w
 		var held *heldWriter
-		switch f.kind {
-		case faultResetAfter:
+		wait := s.latency.draw(pattern, body)
+		switch {
+		case f.kind == faultResetAfter:
 			out = discardWriter{h: http.Header{}}
-		case faultSlowAfter:
+		case f.kind == faultSlowAfter:
+			held = &heldWriter{h: http.Header{}}
+			out = held
+			wait += s.opts.Faults.Slow
+		case wait > 0:
 			held = &heldWriter{h: http.Header{}}
 			out = held
 		}
@@ -220,8 +225,9 @@ func (s *Server) api(pattern string, h apiHandler) {
 			resetConn(w)
 		}
 		if held != nil {
-			// Applied already; the answer comes too late for most clients.
-			t := s.clock.NewTimer(s.opts.Faults.Slow)
+			// Applied already; the answer takes its time (and, for a slow
+			// fault, comes too late for most clients).
+			t := s.clock.NewTimer(wait)
 			select {
 			case <-t.Chan():
 				held.sendTo(w)

@@ -33,27 +33,29 @@ func (s *Server) prune(pt *portal, now time.Time) {
 }
 
 // admit counts the request against the portal's limits or refuses it with
-// HubSpot's 429 body; s.mu is held. Refused requests do not count.
+// HubSpot's 429 body; s.mu is held. HubSpot does not say whether a refused
+// request counts; we take the stricter reading: every request that reaches
+// the portal counts, refused or not, so a client that keeps knocking stays
+// locked out.
 func (s *Server) admit(w http.ResponseWriter, c *callCtx) *apiError {
 	now := s.clock.Now()
 	pt := c.portal
 	s.prune(pt, now)
 	rl := s.opts.RateLimit
 	limit, _ := s.limits()
+	var refused *apiError
 	if !rl.Off {
-		if rl.Daily > 0 && pt.dayCount >= rl.Daily {
-			s.writeRateLimitHeaders(w, c, now)
-			return rateLimitError("DAILY")
-		}
-		if len(pt.window) >= limit {
-			s.writeRateLimitHeaders(w, c, now)
-			return rateLimitError("TEN_SECONDLY_ROLLING")
+		switch {
+		case rl.Daily > 0 && pt.dayCount >= rl.Daily:
+			refused = rateLimitError("DAILY")
+		case len(pt.window) >= limit:
+			refused = rateLimitError("TEN_SECONDLY_ROLLING")
 		}
 	}
 	pt.window = append(pt.window, now)
 	pt.dayCount++
 	s.writeRateLimitHeaders(w, c, now)
-	return nil
+	return refused
 }
 
 // writeRateLimitHeaders sends the X-HubSpot-RateLimit-* headers. Daily

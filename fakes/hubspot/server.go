@@ -38,6 +38,7 @@ type Options struct {
 	StaticTokens []StaticToken // service keys / private-app tokens accepted as Bearer
 	RateLimit    RateLimit
 	Faults       Faults
+	Latency      Latency // off by default; RealisticLatency for benchmarks and the demo
 	Versions     []string // accepted date versions; default 2026-03 and 2026-09
 }
 
@@ -116,6 +117,7 @@ type Server struct {
 	static   map[string]StaticToken
 	stats    Stats
 	versions map[string]bool
+	latency  *latencyModel
 }
 
 // New builds an emulator.
@@ -153,6 +155,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:     opts,
 		clock:    opts.Clock,
+		latency:  newLatencyModel(opts.Latency),
 		rnd:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		portals:  map[int64]*portal{},
 		pending:  map[string]*authRequest{},
