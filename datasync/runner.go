@@ -28,6 +28,11 @@ type Batch struct {
 	EventID int64
 	Jobs    []models.SyncJob
 	Orders  map[int64]*models.PretixOrder // by order id, raw JSON included
+	// Overlap lets the next batch start syncing while this one finishes
+	// work that later batches do not depend on (for HubSpot: linking the
+	// records after they are written). A provider may call it once it is
+	// safe; Sync returning counts as a call. Nil outside the runner.
+	Overlap func()
 }
 
 // JobResult is what a provider did for one job of a batch.
@@ -148,14 +153,8 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 	stopRenew := r.renewWhileRunning(ctx)
 	defer stopRenew()
 	for _, p := range r.providers {
-		for {
-			n, err := r.round(ctx, p)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				break
-			}
+		if err := r.drain(ctx, p); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -188,54 +187,151 @@ func (r *Runner) renewWhileRunning(ctx context.Context) func() {
 	return func() { cancel(); <-done }
 }
 
-// round claims one batch and processes it per event; it returns how many
-// jobs it claimed.
-func (r *Runner) round(ctx context.Context, p Provider) (int, error) {
-	jobs, err := r.q.Claim(ctx, p.Name(), r.owner, r.batchSize, r.lease)
-	if err != nil || len(jobs) == 0 {
-		return 0, err
-	}
-	byEvent := map[int64][]models.SyncJob{}
-	var order []int64
-	for _, j := range jobs {
-		if _, ok := byEvent[j.EventID]; !ok {
-			order = append(order, j.EventID)
+// drain runs rounds of provider p until no job is due, as a pipeline: a
+// batch starts syncing as soon as the previous one allows it (Overlap) and
+// the previous one's tail runs alongside; the next round is claimed while a
+// batch syncs, and results are recorded, in order, while later batches
+// sync. At most two Syncs run at once, and a batch's writes always follow
+// the previous batch's.
+func (r *Runner) drain(ctx context.Context, p Provider) error {
+	var (
+		prev      *inflight
+		recording chan error
+		unsettled []Batch // claimed, not recorded: handed back on failure
+	)
+	waitRecorded := func() error {
+		if recording == nil {
+			return nil
 		}
-		byEvent[j.EventID] = append(byEvent[j.EventID], j)
-	}
-	for _, ev := range order {
-		if err := r.processEvent(ctx, p, ev, byEvent[ev]); err != nil {
-			return 0, err
-		}
-	}
-	return len(jobs), nil
-}
-
-func (r *Runner) processEvent(ctx context.Context, p Provider, eventID int64, jobs []models.SyncJob) error {
-	ids := make([]int64, len(jobs))
-	for i, j := range jobs {
-		ids[i] = j.OrderID
-	}
-	var orders []models.PretixOrder
-	if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&orders).Error; err != nil {
+		err := <-recording
+		recording = nil
 		return err
 	}
-	b := Batch{EventID: eventID, Jobs: jobs, Orders: make(map[int64]*models.PretixOrder, len(orders))}
-	for i := range orders {
-		b.Orders[orders[i].ID] = &orders[i]
-	}
-	results := r.safeSync(ctx, p, b)
-	if ctx.Err() != nil {
-		// Shutting down mid-run: hand the jobs back so the next start picks
-		// them up at once (a crash leaves them to the sweeper instead).
-		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := r.q.Release(rctx, jobIDs(jobs), r.owner); err != nil {
-			r.logger.Warn("could not release sync jobs at shutdown; they resume when their lease expires", "err", err)
+	finish := func(f *inflight) error {
+		results := <-f.done
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		return ctx.Err()
+		if err := waitRecorded(); err != nil {
+			return err
+		}
+		recording = make(chan error, 1)
+		go func() { recording <- r.record(ctx, f.b.Jobs, results) }()
+		unsettled = unsettled[1:]
+		return nil
 	}
-	return r.record(ctx, jobs, results)
+	pending, err := r.claim(ctx, p)
+	unsettled = append(unsettled, pending...)
+	for err == nil && len(pending) > 0 {
+		cur := r.start(ctx, p, pending[0])
+		pending = pending[1:]
+		if len(pending) == 0 {
+			var more []Batch
+			more, err = r.claim(ctx, p)
+			pending = more
+			unsettled = append(unsettled, more...)
+		}
+		if prev != nil {
+			if ferr := finish(prev); ferr != nil {
+				err = ferr
+				prev = cur
+				break
+			}
+		}
+		select {
+		case <-cur.overlap:
+		case <-ctx.Done():
+		}
+		prev = cur
+	}
+	if prev != nil {
+		if ferr := finish(prev); err == nil {
+			err = ferr
+		}
+	}
+	if rerr := waitRecorded(); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		// Shutting down or failing mid-run: hand back what was not recorded
+		// so the next run picks it up at once (a crash leaves it to the
+		// sweeper). A Sync still running ends with the context.
+		r.release(unsettled)
+	}
+	return err
+}
+
+// inflight is a batch whose Sync runs.
+type inflight struct {
+	b       Batch
+	done    chan []JobResult
+	overlap chan struct{}
+}
+
+func (r *Runner) start(ctx context.Context, p Provider, b Batch) *inflight {
+	f := &inflight{b: b, done: make(chan []JobResult, 1), overlap: make(chan struct{})}
+	var once sync.Once
+	b.Overlap = func() { once.Do(func() { close(f.overlap) }) }
+	f.b = b
+	go func() {
+		res := r.safeSync(ctx, p, b)
+		b.Overlap()
+		f.done <- res
+	}()
+	return f
+}
+
+// claim leases one round of due jobs of p and loads their orders, one
+// batch per event in the order the jobs came.
+func (r *Runner) claim(ctx context.Context, p Provider) ([]Batch, error) {
+	jobs, err := r.q.Claim(ctx, p.Name(), r.owner, r.batchSize, r.lease)
+	if err != nil || len(jobs) == 0 {
+		return nil, err
+	}
+	byEvent := map[int64]int{}
+	var out []Batch
+	for _, j := range jobs {
+		i, ok := byEvent[j.EventID]
+		if !ok {
+			i = len(out)
+			byEvent[j.EventID] = i
+			out = append(out, Batch{EventID: j.EventID})
+		}
+		out[i].Jobs = append(out[i].Jobs, j)
+	}
+	for i := range out {
+		b := &out[i]
+		ids := make([]int64, len(b.Jobs))
+		for k, j := range b.Jobs {
+			ids[k] = j.OrderID
+		}
+		var orders []models.PretixOrder
+		if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&orders).Error; err != nil {
+			r.release(out)
+			return nil, err
+		}
+		b.Orders = make(map[int64]*models.PretixOrder, len(orders))
+		for k := range orders {
+			b.Orders[orders[k].ID] = &orders[k]
+		}
+	}
+	return out, nil
+}
+
+// release hands claimed jobs back at once.
+func (r *Runner) release(batches []Batch) {
+	var ids []int64
+	for _, b := range batches {
+		ids = append(ids, jobIDs(b.Jobs)...)
+	}
+	if len(ids) == 0 {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := r.q.Release(rctx, ids, r.owner); err != nil {
+		r.logger.Warn("could not release sync jobs; they resume when their lease expires", "err", err)
+	}
 }
 
 // safeSync turns a provider panic into a system error for the batch instead

@@ -114,7 +114,7 @@ func BenchmarkSyncBacklog(b *testing.B) {
 		// calls and the pause between rounds (the runner recording the
 		// round) stays under the one second the governor's bucket absorbs.
 		cmd := workerCmd(b, workerConfig{DB: h.dbPath, APIBase: h.ts.URL, ClientID: h.fake.ClientID(), ClientSecret: h.fake.ClientSecret(),
-			BatchSize: 250, Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
+			BatchSize: 1000, Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
 		var tmu sync.Mutex
 		var times []time.Time
 		h.setHook(func(w http.ResponseWriter, r *http.Request, body []byte) bool {

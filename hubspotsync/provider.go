@@ -190,6 +190,11 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 	r.read()
 	r.simulateAll()
 	r.write()
+	// The records are written: the next batch may read and write while
+	// this one links them (associations change no property).
+	if b.Overlap != nil {
+		b.Overlap()
+	}
 	r.associate()
 	return r.results()
 }

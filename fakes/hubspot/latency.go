@@ -16,10 +16,10 @@ import (
 type Latency struct {
 	On bool
 	// Read is the range of a batch read, a GET of properties, pipelines or a
-	// record; Write the range of a batch create/update/upsert or association
-	// call of 100 inputs (fewer inputs take proportionally less, at least a
-	// third); Page the range of other calls.
-	Read, Write, Page [2]time.Duration
+	// record; Write the range of a batch create/update/upsert of 100 inputs
+	// and Associate of an association call of 1,000 pairs (fewer inputs take
+	// proportionally less, at least a third); Page the range of other calls.
+	Read, Write, Associate, Page [2]time.Duration
 	// TailRate is the share of requests that take TailExtra on top.
 	TailRate  float64
 	TailExtra [2]time.Duration
@@ -27,11 +27,13 @@ type Latency struct {
 }
 
 // RealisticLatency is the model the benchmarks and the demo use: reads
-// 150–300 ms, writes 300–700 ms per 100 inputs, other calls 80–200 ms, and
-// one request in fifty 1–2.5 s slower (p99 ≈ 2 s).
+// 150–300 ms, writes 300–700 ms per 100 inputs, associations 500–1500 ms
+// per 1,000 pairs, other calls 80–200 ms, and one request in fifty 1–2.5 s
+// slower (p99 ≈ 2 s).
 func RealisticLatency(seed uint64) Latency {
 	return Latency{On: true,
 		Read: [2]time.Duration{150 * time.Millisecond, 300 * time.Millisecond}, Write: [2]time.Duration{300 * time.Millisecond, 700 * time.Millisecond},
+		Associate: [2]time.Duration{500 * time.Millisecond, 1500 * time.Millisecond},
 		Page:     [2]time.Duration{80 * time.Millisecond, 200 * time.Millisecond},
 		TailRate: 0.02, TailExtra: [2]time.Duration{time.Second, 2500 * time.Millisecond}, Seed: seed}
 }
@@ -58,14 +60,22 @@ func (m *latencyModel) draw(pattern string, body []byte) time.Duration {
 	case strings.HasSuffix(pattern, "/batch/read") || strings.HasPrefix(pattern, "GET /crm/"):
 		span = m.cfg.Read
 	case strings.Contains(pattern, "/batch/"):
-		span = m.cfg.Write
+		span, per := m.cfg.Write, 100.0
+		if strings.HasPrefix(pattern, "POST /crm/associations/") {
+			span, per = m.cfg.Associate, 1000
+		}
 		var in struct {
 			Inputs []json.RawMessage `json:"inputs"`
 		}
 		if json.Unmarshal(body, &in) == nil {
-			scale = max(float64(len(in.Inputs))/100, 1.0/3)
+			scale = max(float64(len(in.Inputs))/per, 1.0/3)
 		}
+		return m.drawIn(span, scale)
 	}
+	return m.drawIn(span, scale)
+}
+
+func (m *latencyModel) drawIn(span [2]time.Duration, scale float64) time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := time.Duration(float64(between(m.rnd, span)) * scale)
