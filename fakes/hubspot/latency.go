@@ -34,8 +34,8 @@ func RealisticLatency(seed uint64) Latency {
 	return Latency{On: true,
 		Read: [2]time.Duration{150 * time.Millisecond, 300 * time.Millisecond}, Write: [2]time.Duration{300 * time.Millisecond, 700 * time.Millisecond},
 		Associate: [2]time.Duration{500 * time.Millisecond, 1500 * time.Millisecond},
-		Page:     [2]time.Duration{80 * time.Millisecond, 200 * time.Millisecond},
-		TailRate: 0.02, TailExtra: [2]time.Duration{time.Second, 2500 * time.Millisecond}, Seed: seed}
+		Page:      [2]time.Duration{80 * time.Millisecond, 200 * time.Millisecond},
+		TailRate:  0.02, TailExtra: [2]time.Duration{time.Second, 2500 * time.Millisecond}, Seed: seed}
 }
 
 // latencyModel draws latencies; it has its own lock so drawing never waits

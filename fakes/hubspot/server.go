@@ -38,7 +38,7 @@ type Options struct {
 	StaticTokens []StaticToken // service keys / private-app tokens accepted as Bearer
 	RateLimit    RateLimit
 	Faults       Faults
-	Latency      Latency // off by default; RealisticLatency for benchmarks and the demo
+	Latency      Latency  // off by default; RealisticLatency for benchmarks and the demo
 	Versions     []string // accepted date versions; default 2026-03 and 2026-09
 }
 
