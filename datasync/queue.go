@@ -130,9 +130,19 @@ func (q *Queue) Claim(ctx context.Context, provider, owner string, limit int, le
 	now := q.clock.Now().UTC()
 	var jobs []models.SyncJob
 	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Where("sync_jobs.state = ? AND sync_jobs.not_before <= ? AND sync_jobs.provider = ?", models.JobPending, now, provider).
-			Where("EXISTS (SELECT 1 FROM event_providers ep WHERE ep.event_id = sync_jobs.event_id AND ep.provider = sync_jobs.provider AND ep.enabled)").
-			Order("sync_jobs.not_before, sync_jobs.id").Limit(limit).Find(&jobs).Error
+		due := func(db *gorm.DB) *gorm.DB {
+			return db.Where("sync_jobs.not_before <= ? AND sync_jobs.provider = ?", now, provider).
+				Where("EXISTS (SELECT 1 FROM event_providers ep WHERE ep.event_id = sync_jobs.event_id AND ep.provider = sync_jobs.provider AND ep.enabled)").
+				Order("sync_jobs.not_before, sync_jobs.id").Limit(limit)
+		}
+		// The live lane first: orders from webhooks, Sync now and Retry form
+		// a round of their own, so they never wait behind a bulk backfill's
+		// large rounds. The literals match the partial index's condition.
+		err := due(tx.Table("sync_jobs INDEXED BY ix_sync_jobs_live").
+			Where("sync_jobs.state = 'pending' AND sync_jobs.triggered_by <> 'bulk'")).Find(&jobs).Error
+		if err == nil && len(jobs) == 0 {
+			err = due(tx.Where("sync_jobs.state = ?", models.JobPending)).Find(&jobs).Error
+		}
 		if err != nil || len(jobs) == 0 {
 			return err
 		}

@@ -3,6 +3,7 @@ package datasync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -203,6 +204,28 @@ func TestEnqueueNotBeforeByTrigger(t *testing.T) {
 	}{{1, later}, {2, muchLater}, {3, t0}} {
 		if j := f.job(t, c.order); !j.NotBefore.Equal(c.want) || j.State != models.JobPending {
 			t.Errorf("order %d: not before %v (%s), want %v", c.order, j.NotBefore, j.State, c.want)
+		}
+	}
+}
+
+// Orders from webhooks, Sync now and Retry are claimed before a backfill's,
+// in a round of their own.
+func TestClaimLiveLaneFirst(t *testing.T) {
+	f := newFixture(t, 5)
+	ctx := context.Background()
+	must(t, f.q.Enqueue(ctx, 1, []int64{1, 2, 3}, "test", TriggerBulk, time.Time{}))
+	f.clock.Advance(time.Second)
+	must(t, f.q.Enqueue(ctx, 1, []int64{4}, "test", TriggerManual, time.Time{}))
+	must(t, f.q.Enqueue(ctx, 1, []int64{5}, "test", TriggerNewOrder, time.Time{}))
+	for _, want := range [][]int64{{4, 5}, {1, 2, 3}, nil} {
+		jobs, err := f.q.Claim(ctx, "test", "w", 10, time.Minute)
+		must(t, err)
+		var got []int64
+		for _, j := range jobs {
+			got = append(got, j.OrderID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("claimed %v, want %v", got, want)
 		}
 	}
 }

@@ -140,6 +140,12 @@ func TestStatusCountsAndCancelPending(t *testing.T) {
 	st := NewStatus(f.db, f.q, f.clock, nil, nil)
 	must(t, f.q.Enqueue(ctx, 1, []int64{1, 2, 3, 4}, "test", TriggerBulk, time.Time{}))
 	must(t, f.q.Enqueue(ctx, 1, []int64{5}, "test", TriggerNewOrder, time.Time{}))
+	// The live lane goes first: order 5's job, then the backfill's oldest.
+	live, err := f.q.Claim(ctx, "test", "w", 1, time.Minute)
+	must(t, err)
+	if len(live) != 1 || live[0].OrderID != 5 {
+		t.Fatalf("first claim %+v, want the live order 5", live)
+	}
 	jobs, err := f.q.Claim(ctx, "test", "w", 1, time.Minute)
 	must(t, err)
 	must(t, f.db.Model(&models.SyncJob{}).Where("order_id = 4").Updates(map[string]any{"state": "failed", "failure_mode": "config"}).Error)
@@ -148,7 +154,7 @@ func TestStatusCountsAndCancelPending(t *testing.T) {
 	if *c != (QueueCounts{Pending: 2, InFlight: 1, Failed: 1}) || jobs[0].OrderID != 1 {
 		t.Fatalf("bulk counts %+v (claimed %d)", c, jobs[0].OrderID)
 	}
-	if c, _ := st.Counts(ctx, 1, "", ""); c.Pending != 3 {
+	if c, _ := st.Counts(ctx, 1, "", ""); c.Pending != 2 || c.InFlight != 2 {
 		t.Fatalf("all counts %+v", c)
 	}
 	n, err := st.CancelPending(ctx, 1, "test", TriggerBulk)

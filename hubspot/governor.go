@@ -8,17 +8,21 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"golang.org/x/time/rate"
 )
 
 // Governor defaults: HubSpot allows 110 requests per rolling 10 s per portal
-// for public apps; we aim at 100 and let the response headers tune us.
+// for public apps; the response headers tune us to what the portal says.
 const (
-	DefaultPerWindow = 100
-	DefaultWindow    = 10 * time.Second
-	// headroom is the share of HubSpot's advertised Max we use (110 → 100).
-	headroom = 0.91
+	DefaultMax    = 110
+	DefaultWindow = 10 * time.Second
+	// spare is how many requests of HubSpot's Max we leave unused per window:
+	// our send times and HubSpot's arrival times differ by the network's
+	// jitter, and a request refused at the limit still counts.
+	spare = 3
 )
+
+// DefaultPerWindow is our budget per window for HubSpot's default limit.
+const DefaultPerWindow = DefaultMax - spare
 
 // Pause reasons in GovernorState.Reason.
 const (
@@ -28,7 +32,7 @@ const (
 	PauseMigration   = "migration" // 477: the portal moves between data centres
 )
 
-// Governor keeps one token bucket per portal, shared by every caller of that
+// Governor keeps one rolling-window budget per portal, shared by every caller of that
 // portal, and the portal's pause state after a 429 or 477.
 type Governor struct {
 	clock   clockwork.Clock
@@ -65,7 +69,7 @@ func (g *Governor) portal(hubID int64) *portalLimiter {
 	if p == nil {
 		p = &portalLimiter{
 			hubID: hubID, clock: g.clock, loc: time.UTC, perWindow: DefaultPerWindow, window: DefaultWindow,
-			lim:       rate.NewLimiter(perSecond(DefaultPerWindow, DefaultWindow), burstFor(DefaultPerWindow)),
+			budget:    newRollingWindow(DefaultPerWindow, DefaultWindow),
 			remaining: -1, dailyRemaining: -1,
 		}
 		g.portals[hubID] = p
@@ -98,25 +102,12 @@ func (g *Governor) Resume(hubID int64) {
 	p.mu.Unlock()
 }
 
-func perSecond(per int, window time.Duration) rate.Limit {
-	return rate.Limit(float64(per) / window.Seconds())
-}
-
-// burstFor keeps any window at most burst+per: with per=100 that is 110,
-// HubSpot's limit, even when a full bucket is spent at a window's start.
-func burstFor(per int) int {
-	if b := per / 10; b > 0 {
-		return b
-	}
-	return 1
-}
-
 type portalLimiter struct {
 	hubID int64
 	clock clockwork.Clock
 
 	mu             sync.Mutex
-	lim            *rate.Limiter
+	budget         *rollingWindow
 	loc            *time.Location
 	perWindow      int
 	window         time.Duration
@@ -173,12 +164,13 @@ func (p *portalLimiter) acquire(ctx context.Context, op string, maxBlock time.Du
 			}
 			continue
 		}
-		r := p.lim.ReserveN(now, 1)
-		delay := r.DelayFrom(now)
+		at := p.budget.reserve(now)
 		p.mu.Unlock()
-		if delay > 0 {
+		if delay := at.Sub(now); delay > 0 {
 			if err := sleep(ctx, p.clock, delay); err != nil {
-				r.CancelAt(p.clock.Now())
+				p.mu.Lock()
+				p.budget.cancel(at)
+				p.mu.Unlock()
 				return networkError(op, err)
 			}
 		}
@@ -220,30 +212,26 @@ func (p *portalLimiter) release(h http.Header) {
 	}
 }
 
-// observeLocked tunes the bucket from X-HubSpot-RateLimit-* headers: Max and
-// Interval set the rate (with headroom); a Remaining lower than our bucket
-// thinks means someone else spends the portal's budget, so we spend the
-// difference too.
+// observeLocked tunes the budget from X-HubSpot-RateLimit-* headers: Max
+// and Interval set the window (less spare); a Remaining lower than our
+// budget thinks means someone else spends the portal's budget, so we spend
+// the difference too.
 func (p *portalLimiter) observeLocked(h http.Header, now time.Time) {
-	max, errMax := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Max"))
+	limit, errMax := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Max"))
 	ms, errMs := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds"))
-	if errMax == nil && errMs == nil && max > 0 && ms > 0 {
-		per := int(float64(max) * headroom)
-		if per < 1 {
-			per = 1
-		}
+	if errMax == nil && errMs == nil && limit > 0 && ms > 0 {
+		per := max(limit-spare, 1)
 		window := time.Duration(ms) * time.Millisecond
 		if per != p.perWindow || window != p.window {
 			p.perWindow, p.window = per, window
-			p.lim.SetLimitAt(now, perSecond(per, window))
-			p.lim.SetBurstAt(now, burstFor(per))
+			p.budget.setLimit(per, window)
 		}
 	}
 	if rem, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Remaining")); err == nil {
 		p.remaining = rem
-		avail := float64(rem - p.inflight)
-		if deficit := p.lim.TokensAt(now) - avail; deficit >= 1 {
-			p.spendLocked(now, int(deficit))
+		// Our own requests still in flight may not be counted yet.
+		if deficit := p.budget.free(now) - (rem - p.inflight - spare); deficit >= 1 {
+			p.budget.spend(now, deficit)
 		}
 	}
 	if d, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Daily-Remaining")); err == nil {
@@ -251,17 +239,6 @@ func (p *portalLimiter) observeLocked(h http.Header, now time.Time) {
 		if d <= 0 {
 			p.pauseLocked(nextMidnight(now, p.loc), PauseDaily, "DAILY")
 		}
-	}
-}
-
-// spendLocked takes n tokens out of the bucket (possibly below zero, which
-// delays the next callers proportionally).
-func (p *portalLimiter) spendLocked(now time.Time, n int) {
-	b := p.lim.Burst()
-	for n > 0 {
-		k := min(n, b)
-		p.lim.ReserveN(now, k)
-		n -= k
 	}
 }
 
