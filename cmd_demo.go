@@ -14,6 +14,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"pretix-hubspot/config"
+	hubspotfake "pretix-hubspot/fakes/hubspot"
 	"pretix-hubspot/fakes/world"
 	"pretix-hubspot/pretix"
 )
@@ -32,6 +33,8 @@ type demoOptions struct {
 	OrderEvery time.Duration
 	Seed       int64
 	Password   string
+	// Latency makes the HubSpot emulator take as long as HubSpot does.
+	Latency bool
 }
 
 // demo is the app wired exactly like serve, pointed at the in-process pretix
@@ -57,6 +60,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs.DurationVar(&o.OrderEvery, "order-every", 5*time.Second, "how often a buyer places a new order (0 for never)")
 	fs.Int64Var(&o.Seed, "seed", 1, "random seed of the generated data")
 	fs.StringVar(&o.Password, "password", demoPassword, "password of the demo's admin login")
+	fs.BoolVar(&o.Latency, "hubspot-latency", true, "let the HubSpot emulator take as long as HubSpot does (a few hundred milliseconds a call); false answers at once")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -115,7 +119,7 @@ func startDemo(ctx context.Context, o demoOptions, getenv func(string) string, l
 			d.Close()
 		}
 	}()
-	if d.world, err = world.Start(world.Options{Orders: o.Orders, Seed: o.Seed}); err != nil {
+	if d.world, err = world.Start(world.Options{Orders: o.Orders, Seed: o.Seed, HubSpotLatency: demoLatency(o)}); err != nil {
 		return nil, err
 	}
 	if d.ln, err = net.Listen("tcp", o.Addr); err != nil {
@@ -229,4 +233,11 @@ func (d *demo) Close() {
 	if d.tempDir != "" {
 		os.RemoveAll(d.tempDir)
 	}
+}
+
+func demoLatency(o demoOptions) hubspotfake.Latency {
+	if !o.Latency {
+		return hubspotfake.Latency{}
+	}
+	return hubspotfake.RealisticLatency(uint64(o.Seed))
 }

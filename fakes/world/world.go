@@ -39,6 +39,9 @@ type Options struct {
 	// PretixRateLimit keeps pretix.eu's 360/minute limit; off by default so
 	// the demo imports fast.
 	PretixRateLimit bool
+	// HubSpotLatency is how long the HubSpot emulator takes to answer
+	// (hubspotfake.RealisticLatency for the demo; zero answers at once).
+	HubSpotLatency hubspotfake.Latency
 }
 
 // World is a running pair of emulators.
@@ -103,7 +106,7 @@ func Start(o Options) (*World, error) {
 		hl.Close()
 		return nil, err
 	}
-	hopts := hubspotfake.Options{ClientID: HubSpotClientID, ClientSecret: HubSpotClientSecret, Seed: uint64(o.Seed)}
+	hopts := hubspotfake.Options{ClientID: HubSpotClientID, ClientSecret: HubSpotClientSecret, Seed: uint64(o.Seed), Latency: o.HubSpotLatency}
 	for _, p := range hubspotfake.DefaultPortals() {
 		w.HubSpotHubs = append(w.HubSpotHubs, p.ID)
 	}
