@@ -189,9 +189,8 @@ func (r *Runner) renewWhileRunning(ctx context.Context) func() {
 
 // drain runs rounds of provider p until no job is due, as a pipeline: a
 // batch starts syncing as soon as the previous one allows it (Overlap) and
-// the previous one's tail runs alongside; the next round is claimed while a
-// batch syncs, and results are recorded, in order, while later batches
-// sync. At most two Syncs run at once, and a batch's writes always follow
+// the previous one's tail runs alongside; the next round is claimed during
+// that tail, and results are recorded, in order, while later batches sync. At most two Syncs run at once, and a batch's writes always follow
 // the previous batch's.
 func (r *Runner) drain(ctx context.Context, p Provider) error {
 	var (
@@ -209,6 +208,7 @@ func (r *Runner) drain(ctx context.Context, p Provider) error {
 	}
 	finish := func(f *inflight) error {
 		results := <-f.done
+		f.b.Orders = nil // recording needs the jobs only
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -225,12 +225,6 @@ func (r *Runner) drain(ctx context.Context, p Provider) error {
 	for err == nil && len(pending) > 0 {
 		cur := r.start(ctx, p, pending[0])
 		pending = pending[1:]
-		if len(pending) == 0 {
-			var more []Batch
-			more, err = r.claim(ctx, p)
-			pending = more
-			unsettled = append(unsettled, more...)
-		}
 		if prev != nil {
 			if ferr := finish(prev); ferr != nil {
 				err = ferr
@@ -243,6 +237,14 @@ func (r *Runner) drain(ctx context.Context, p Provider) error {
 		case <-ctx.Done():
 		}
 		prev = cur
+		if len(pending) == 0 && ctx.Err() == nil {
+			// Claimed only now, while cur's tail runs: a round waiting in
+			// memory beside two running ones would cost more than it saves.
+			var more []Batch
+			more, err = r.claim(ctx, p)
+			pending = more
+			unsettled = append(unsettled, more...)
+		}
 	}
 	if prev != nil {
 		if ferr := finish(prev); err == nil {
