@@ -181,6 +181,32 @@ func BenchmarkSyncBacklog(b *testing.B) {
 		if rep.Failed != 0 || rep.Done != int64(res.Queued) {
 			b.Fatalf("%d of %d orders synced, %d failed", rep.Done, res.Queued, rep.Failed)
 		}
+		// Read back what really happened: no job left, one deal per order,
+		// no record twice — concurrency must not create duplicates.
+		var left, withResults int64
+		h.must(h.db.Model(&models.SyncJob{}).Count(&left).Error)
+		h.must(h.db.Model(&models.SyncResult{}).Distinct("order_id").Count(&withResults).Error)
+		if left != 0 || withResults != int64(res.Queued) {
+			b.Fatalf("after the drain: %d jobs left, %d orders with results, want 0 and %d", left, withResults, res.Queued)
+		}
+		deals := h.fake.Records(hubA, "deals")
+		keys := map[string]bool{}
+		for _, d := range deals {
+			keys[d.Properties["pretix_order_key"]] = true
+		}
+		if len(deals) != res.Queued || len(keys) != len(deals) {
+			b.Fatalf("HubSpot holds %d deals with %d distinct order keys for %d orders", len(deals), len(keys), res.Queued)
+		}
+		emails := map[string]int{}
+		for _, c := range h.fake.Records(hubA, "contacts") {
+			emails[strings.ToLower(c.Properties["email"])]++
+		}
+		for e, n := range emails {
+			if n > 1 {
+				b.Fatalf("contact %s exists %d times", e, n)
+			}
+		}
+		b.Logf("read back: %d deals, %d contacts, no duplicates", len(deals), len(emails))
 		b.ReportMetric(perOrder, "req/order")
 		b.ReportMetric(use, "limit-use")
 		fmt.Printf("BENCH sync_hubspot_requests_per_order %.3f req/order\n", perOrder)
