@@ -180,7 +180,7 @@ func (ps *Providers) EventStates(ctx context.Context, eventID int64) (map[string
 	if st, ok := all[eventID]; ok {
 		return st, nil
 	}
-	return ps.blank(), nil
+	return ps.Blank(), nil
 }
 
 // OrganizerStates returns the plugins objects of every event of an
@@ -190,9 +190,7 @@ func (ps *Providers) OrganizerStates(ctx context.Context, organizerID int64) (ma
 }
 
 // Blank is the plugins object of an event without provider rows.
-func (ps *Providers) Blank() map[string]PluginState { return ps.blank() }
-
-func (ps *Providers) blank() map[string]PluginState {
+func (ps *Providers) Blank() map[string]PluginState {
 	out := make(map[string]PluginState, len(ps.list))
 	for _, p := range ps.list {
 		out[p.Name()] = PluginState{}
@@ -208,7 +206,7 @@ func (ps *Providers) states(ctx context.Context, where string, arg int64) (map[i
 	out := map[int64]map[string]PluginState{}
 	for _, r := range rows {
 		if out[r.EventID] == nil {
-			out[r.EventID] = ps.blank()
+			out[r.EventID] = ps.Blank()
 		}
 		out[r.EventID][r.Provider] = PluginState{Enabled: r.Enabled, ActivatedAt: r.ActivatedAt}
 	}

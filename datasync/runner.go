@@ -271,10 +271,10 @@ type inflight struct {
 }
 
 func (r *Runner) start(ctx context.Context, p Provider, b Batch) *inflight {
-	f := &inflight{b: b, done: make(chan []JobResult, 1), overlap: make(chan struct{})}
+	overlap := make(chan struct{})
 	var once sync.Once
-	b.Overlap = func() { once.Do(func() { close(f.overlap) }) }
-	f.b = b
+	b.Overlap = func() { once.Do(func() { close(overlap) }) }
+	f := &inflight{b: b, done: make(chan []JobResult, 1), overlap: overlap}
 	go func() {
 		res := r.safeSync(ctx, p, b)
 		b.Overlap()

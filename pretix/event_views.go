@@ -98,10 +98,10 @@ func eventView(e *models.PretixEvent, orders int) (EventView, error) {
 	v := EventView{ID: e.ID, OrganizerID: e.OrganizerID, Slug: e.Slug, DateFrom: e.DateFrom, DateTo: e.DateTo, Currency: e.Currency,
 		Timezone: e.Timezone, HasSubevents: e.HasSubevents, Live: e.Live, InPretix: e.InPretix, NameScheme: e.NameScheme,
 		SettingsSource: e.SettingsSource, RefreshedAt: e.RefreshedAt, CatalogueError: e.CatalogueError, Orders: orders}
-	if err := decodeColumn(e.NameJSON, "event name", &v.Name); err != nil {
+	if err := pretixwire.DecodeObject([]byte(e.NameJSON), "event name", &v.Name); err != nil {
 		return v, err
 	}
-	if err := decodeColumn(e.LocalesJSON, "event languages", &v.Locales); err != nil {
+	if err := pretixwire.DecodeObject([]byte(e.LocalesJSON), "event languages", &v.Locales); err != nil {
 		return v, err
 	}
 	if v.Locales == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -112,7 +111,7 @@ func (s *Service) GetOrder(ctx context.Context, orderID int64) (*OrderDetail, er
 	}{
 		{ev.LocalesJSON, "event languages", &locales}, {ev.SettingsJSON, "event settings", &settings}, {ev.NameJSON, "event name", &name},
 	} {
-		if err := decodeColumn(c.col, c.what, c.out); err != nil {
+		if err := pretixwire.DecodeObject([]byte(c.col), c.what, c.out); err != nil {
 			return nil, err
 		}
 	}
@@ -196,18 +195,6 @@ func optionalID(id int64) *int64 {
 		return nil
 	}
 	return &id
-}
-
-// decodeColumn decodes a stored pretix JSON column; an empty column is an
-// empty value (rows written before the column was filled).
-func decodeColumn(col, what string, out any) error {
-	if strings.TrimSpace(col) == "" {
-		return nil
-	}
-	if err := json.Unmarshal([]byte(col), out); err != nil {
-		return pretixwire.Malformed(what, err)
-	}
-	return nil
 }
 
 func nonNilSlice[T any](s []T) []T {

@@ -404,7 +404,7 @@ func RefreshCatalogue(ctx context.Context, db *gorm.DB, c *pretixapi.Client, e *
 		cols["settings_json"], cols["name_scheme"], cols["locales_json"], cols["settings_source"] = string(settings.Raw), scheme, jsonText(nonNilStrings(locales)), "api"
 	case pretixapi.HasCode(err, pretixapi.CodeSettingsForbidden):
 		var name pretixwire.LocalizedText
-		if err := decodeColumn(e.NameJSON, "event name", &name); err != nil {
+		if err := pretixwire.DecodeObject([]byte(e.NameJSON), "event name", &name); err != nil {
 			return err
 		}
 		scheme := e.SeenNameScheme

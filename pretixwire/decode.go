@@ -19,10 +19,10 @@ func Malformed(what string, err error) *apperr.Error {
 // pretix result page ({"results": [...]}); empty input or null is no list.
 // what names the list in the error.
 func DecodeList[T any](raw []byte, what string) ([]T, error) {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 || string(t) == "null" {
+	if IsEmpty(raw) {
 		return nil, nil
 	}
+	t := bytes.TrimSpace(raw)
 	if t[0] == '{' {
 		var page struct {
 			Results []T `json:"results"`
@@ -37,4 +37,22 @@ func DecodeList[T any](raw []byte, what string) ([]T, error) {
 		return nil, Malformed(what, err)
 	}
 	return out, nil
+}
+
+// DecodeObject decodes one pretix object into out; empty input or null
+// (a stored column not filled yet) leaves out as it is.
+func DecodeObject(raw []byte, what string, out any) error {
+	if IsEmpty(raw) {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return Malformed(what, err)
+	}
+	return nil
+}
+
+// IsEmpty reports whether raw holds no document: nothing, spaces or null.
+func IsEmpty(raw []byte) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) == 0 || string(t) == "null"
 }

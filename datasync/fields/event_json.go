@@ -1,7 +1,6 @@
 package fields
 
 import (
-	"bytes"
 	"encoding/json"
 	"sort"
 
@@ -29,12 +28,12 @@ type RawEvent struct {
 // name and the name scheme is pretix's default ("full").
 func EventInfoFromJSON(raw RawEvent) (EventInfo, error) {
 	var ev EventInfo
-	if isEmptyJSON(raw.Event) {
+	if pretixwire.IsEmpty(raw.Event) {
 		return ev, apperr.Invalid("event_json_missing", "The stored pretix event is missing. Refresh the event list from pretix and try again.")
 	}
 	var we pretixwire.Event
-	if err := json.Unmarshal(raw.Event, &we); err != nil {
-		return ev, malformed("event", err)
+	if err := pretixwire.DecodeObject(raw.Event, "event", &we); err != nil {
+		return ev, err
 	}
 	ev.Slug, ev.Name, ev.Currency, ev.Timezone, ev.HasSubevents = we.Slug, we.Name, we.Currency, we.Timezone, we.HasSubevents
 	if we.DateFrom != nil {
@@ -44,10 +43,10 @@ func EventInfoFromJSON(raw RawEvent) (EventInfo, error) {
 		ev.DateTo = we.DateTo.UTC()
 	}
 
-	if !isEmptyJSON(raw.Settings) {
+	if !pretixwire.IsEmpty(raw.Settings) {
 		var ws pretixwire.EventSettings
-		if err := json.Unmarshal(raw.Settings, &ws); err != nil {
-			return ev, malformed("event settings", err)
+		if err := pretixwire.DecodeObject(raw.Settings, "event settings", &ws); err != nil {
+			return ev, err
 		}
 		ev.Locales, ev.Locale = ws.Locales, ws.Locale
 		ev.NameScheme, ev.InvoiceNameScheme = ws.NameScheme, ws.InvoiceNameScheme
@@ -97,19 +96,12 @@ func EventInfoFromJSON(raw RawEvent) (EventInfo, error) {
 	return ev, nil
 }
 
-func isEmptyJSON(raw json.RawMessage) bool {
-	t := bytes.TrimSpace(raw)
-	return len(t) == 0 || string(t) == "null"
-}
-
-func malformed(what string, err error) *apperr.Error { return pretixwire.Malformed(what, err) }
-
 // EventInfoFor builds the EventInfo of a stored event: the one way the
 // editor, the preview and the sync read an event's catalogue.
 func EventInfoFor(ev *models.PretixEvent) (EventInfo, error) {
 	info, err := EventInfoFromJSON(RawEvent{
-		Event: storedJSON(ev.EventJSON), Settings: storedJSON(ev.SettingsJSON), Items: storedJSON(ev.ItemsJSON),
-		Questions: storedJSON(ev.QuestionsJSON), CheckinLists: storedJSON(ev.CheckinListsJSON), SubEvents: storedJSON(ev.SubeventsJSON),
+		Event: json.RawMessage(ev.EventJSON), Settings: json.RawMessage(ev.SettingsJSON), Items: json.RawMessage(ev.ItemsJSON),
+		Questions: json.RawMessage(ev.QuestionsJSON), CheckinLists: json.RawMessage(ev.CheckinListsJSON), SubEvents: json.RawMessage(ev.SubeventsJSON),
 	})
 	if err != nil {
 		return info, err
@@ -123,11 +115,4 @@ func EventInfoFor(ev *models.PretixEvent) (EventInfo, error) {
 		info.Slug = ev.Slug
 	}
 	return info, nil
-}
-
-func storedJSON(s string) json.RawMessage {
-	if s == "" {
-		return nil
-	}
-	return json.RawMessage(s)
 }

@@ -60,7 +60,8 @@ func (m *latencyModel) draw(pattern string, body []byte) time.Duration {
 	case strings.HasSuffix(pattern, "/batch/read") || strings.HasPrefix(pattern, "GET /crm/"):
 		span = m.cfg.Read
 	case strings.Contains(pattern, "/batch/"):
-		span, per := m.cfg.Write, 100.0
+		span = m.cfg.Write
+		per := 100.0
 		if strings.HasPrefix(pattern, "POST /crm/associations/") {
 			span, per = m.cfg.Associate, 1000
 		}
@@ -70,12 +71,7 @@ func (m *latencyModel) draw(pattern string, body []byte) time.Duration {
 		if json.Unmarshal(body, &in) == nil {
 			scale = max(float64(len(in.Inputs))/per, 1.0/3)
 		}
-		return m.drawIn(span, scale)
 	}
-	return m.drawIn(span, scale)
-}
-
-func (m *latencyModel) drawIn(span [2]time.Duration, scale float64) time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := time.Duration(float64(between(m.rnd, span)) * scale)

@@ -18,12 +18,16 @@ import (
 )
 
 // stored is one object mapping with its property rows, its JSON columns
-// decoded once by loadAll.
+// decoded once by loadAll. A column that cannot be read is shown empty with
+// an error on its row, so the editor can still open the mapping and a save
+// writes it afresh.
 type stored struct {
-	om        models.ObjectMapping
-	pms       []models.PropertyMapping
-	valueMaps []map[string]string // per pms entry
-	assoc     []int64             // AssociateWithJSON
+	om          models.ObjectMapping
+	pms         []models.PropertyMapping
+	valueMaps   []map[string]string // per pms entry
+	assoc       []int64             // AssociateWithJSON
+	unreadable  map[int]bool        // pms indexes whose value map could not be read
+	assocBroken bool
 }
 
 func (st *stored) rows() []RowInput {
@@ -42,10 +46,6 @@ func decodeColumn(s string, out any) error {
 		return nil
 	}
 	return json.Unmarshal([]byte(s), out)
-}
-
-func errCorrupt(id int64, what string, err error) *apperr.Error {
-	return apperr.Internal(fmt.Errorf("mapping %d: stored %s cannot be read: %w", id, what, err))
 }
 
 func encodeJSON(v any) string {
@@ -78,7 +78,10 @@ func loadAll(ctx context.Context, db *gorm.DB, eventID int64) ([]*stored, error)
 		st := byID[pm.ObjectMappingID]
 		vm := map[string]string{}
 		if err := decodeColumn(pm.ValueMapJSON, &vm); err != nil {
-			return nil, errCorrupt(st.om.ID, "value mapping of "+pm.Property, err)
+			if st.unreadable == nil {
+				st.unreadable = map[int]bool{}
+			}
+			st.unreadable[len(st.pms)], vm = true, map[string]string{}
 		}
 		st.pms = append(st.pms, pm)
 		st.valueMaps = append(st.valueMaps, vm)
@@ -86,7 +89,7 @@ func loadAll(ctx context.Context, db *gorm.DB, eventID int64) ([]*stored, error)
 	for _, st := range out {
 		st.assoc = []int64{}
 		if err := decodeColumn(st.om.AssociateWithJSON, &st.assoc); err != nil {
-			return nil, errCorrupt(st.om.ID, "associations", err)
+			st.assoc, st.assocBroken = []int64{}, true
 		}
 	}
 	return out, nil
@@ -124,7 +127,16 @@ func find(all []*stored, id int64) *stored {
 
 // view renders a stored mapping with its warnings and current problems.
 func (c *checker) view(ctx context.Context, st *stored) Mapping {
-	return c.render(ctx, st, fields.ObjectType(st.om.SourceType), st.rows(), st.assoc)
+	m := c.render(ctx, st, fields.ObjectType(st.om.SourceType), st.rows(), st.assoc)
+	for i := range st.unreadable {
+		if k := rowKey(i+1, "property"); m.Errors[k] == "" {
+			m.Errors[k] = "The saved value mapping of this row could not be read. Choose the values again with Edit value mapping, then save."
+		}
+	}
+	if st.assocBroken && m.Errors["associate_with"] == "" {
+		m.Errors["associate_with"] = "The saved associations of this mapping could not be read. Choose them again, then save."
+	}
+	return m
 }
 
 // render shows a mapping with the given (possibly unsaved) table.

@@ -710,3 +710,38 @@ func TestValueMapDialogPipelineStages(t *testing.T) {
 		t.Errorf("owners are typed in: %+v", d)
 	}
 }
+
+// A saved column that cannot be read does not lock the editor: the mapping
+// opens with the row's error, and saving it again writes it afresh.
+func TestUnreadableSavedColumnsShowOnTheirRow(t *testing.T) {
+	h := newHarness(t)
+	m := h.mustCreate(h.event, "Order", "contacts")
+	if _, err := h.svc.Update(h.ctx, h.event, m.ID, UpdateInput{SourceType: "Order", Rows: rows("email>email", "invoice_address_city>city:overwrite")}); err != nil {
+		t.Fatal(err)
+	}
+	h.db.Exec(`UPDATE property_mappings SET value_map_json = '{broken' WHERE object_mapping_id = ?`, m.ID)
+	h.db.Exec(`UPDATE object_mappings SET associate_with_json = '[1,' WHERE id = ?`, m.ID)
+	got, err := h.svc.Get(h.ctx, h.event, m.ID)
+	if err != nil {
+		t.Fatalf("the mapping no longer opens: %v", err)
+	}
+	if !strings.Contains(got.Errors["rows.1.property"], "could not be read") || !strings.Contains(got.Errors["associate_with"], "could not be read") {
+		t.Fatalf("errors %v", got.Errors)
+	}
+	if _, err := h.svc.Update(h.ctx, h.event, m.ID, UpdateInput{SourceType: "Order", Rows: rowInputs(got.Rows)}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := h.svc.Get(h.ctx, h.event, m.ID)
+	if err != nil || len(again.Errors) != 0 {
+		t.Fatalf("after saving again: %v %v", again.Errors, err)
+	}
+}
+
+// rowInputs is what the editor sends back for rows it shows.
+func rowInputs(rs []Row) []RowInput {
+	out := make([]RowInput, len(rs))
+	for i, r := range rs {
+		out[i] = RowInput{PretixField: r.PretixField, Property: r.Property, Mode: r.Mode, ValueMap: r.ValueMap}
+	}
+	return out
+}
