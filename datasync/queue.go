@@ -124,26 +124,87 @@ func (q *Queue) Enqueue(ctx context.Context, eventID int64, orderIDs []int64, pr
 	})
 }
 
-// Claim leases up to limit due jobs of a provider whose event has it
+// Lane is a share of a provider's queue that a runner drains on its own,
+// side by side with the others: the live lane holds the jobs someone waits
+// for (webhooks, Sync now, Retry, the pull) of every event; each event's
+// bulk jobs form a lane of their own, so events and the portals they write
+// to drain in parallel.
+type Lane struct {
+	Live    bool
+	EventID int64 // for bulk lanes
+}
+
+func (l Lane) String() string {
+	if l.Live {
+		return "live"
+	}
+	return fmt.Sprintf("event %d", l.EventID)
+}
+
+// dueJobs selects the pending, due jobs of a provider whose event has it
 // enabled, oldest first.
+func dueJobs(tx *gorm.DB, provider string, now time.Time) *gorm.DB {
+	return tx.Where("sync_jobs.state = ? AND sync_jobs.not_before <= ? AND sync_jobs.provider = ?", models.JobPending, now, provider).
+		Where("EXISTS (SELECT 1 FROM event_providers ep WHERE ep.event_id = sync_jobs.event_id AND ep.provider = sync_jobs.provider AND ep.enabled)").
+		Order("sync_jobs.not_before, sync_jobs.id")
+}
+
+func inLane(tx *gorm.DB, l Lane) *gorm.DB {
+	if l.Live {
+		// Walks the due index past the backlog: milliseconds even at
+		// 100,000 jobs; an index of their own would cost every bulk
+		// enqueue more than that.
+		return tx.Where("sync_jobs.triggered_by <> ?", TriggerBulk)
+	}
+	return tx.Where("sync_jobs.event_id = ? AND sync_jobs.triggered_by = ?", l.EventID, TriggerBulk)
+}
+
+// DueLanes lists the lanes of a provider with due jobs.
+func (q *Queue) DueLanes(ctx context.Context, provider string) ([]Lane, error) {
+	now := q.clock.Now().UTC()
+	db := q.db.WithContext(ctx)
+	var lanes []Lane
+	var live []int64
+	if err := inLane(dueJobs(db.Model(&models.SyncJob{}), provider, now), Lane{Live: true}).Limit(1).Pluck("sync_jobs.id", &live).Error; err != nil {
+		return nil, err
+	}
+	if len(live) > 0 {
+		lanes = append(lanes, Lane{Live: true})
+	}
+	var events []int64
+	err := db.Raw(`SELECT ep.event_id FROM event_providers ep WHERE ep.provider = ? AND ep.enabled AND EXISTS (
+		SELECT 1 FROM sync_jobs j WHERE j.event_id = ep.event_id AND j.state = ? AND j.provider = ep.provider
+		AND j.triggered_by = ? AND j.not_before <= ?) ORDER BY ep.event_id`,
+		provider, models.JobPending, TriggerBulk, now).Scan(&events).Error
+	for _, e := range events {
+		lanes = append(lanes, Lane{EventID: e})
+	}
+	return lanes, err
+}
+
+// Claim leases up to limit due jobs of a provider whose event has it
+// enabled, oldest first, the live lane's before any other.
 func (q *Queue) Claim(ctx context.Context, provider, owner string, limit int, lease time.Duration) ([]models.SyncJob, error) {
+	return q.claim(ctx, provider, owner, nil, limit, lease)
+}
+
+// ClaimLane leases up to limit due jobs of one lane, oldest first.
+func (q *Queue) ClaimLane(ctx context.Context, provider, owner string, l Lane, limit int, lease time.Duration) ([]models.SyncJob, error) {
+	return q.claim(ctx, provider, owner, &l, limit, lease)
+}
+
+func (q *Queue) claim(ctx context.Context, provider, owner string, lane *Lane, limit int, lease time.Duration) ([]models.SyncJob, error) {
 	now := q.clock.Now().UTC()
 	var jobs []models.SyncJob
 	err := q.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		due := func(db *gorm.DB) *gorm.DB {
-			return db.Where("sync_jobs.not_before <= ? AND sync_jobs.provider = ?", now, provider).
-				Where("EXISTS (SELECT 1 FROM event_providers ep WHERE ep.event_id = sync_jobs.event_id AND ep.provider = sync_jobs.provider AND ep.enabled)").
-				Order("sync_jobs.not_before, sync_jobs.id").Limit(limit)
-		}
-		// The live lane first: orders from webhooks, Sync now and Retry form
-		// a round of their own, so they never wait behind a bulk backfill's
-		// large rounds. Finding them walks the due index past the backlog
-		// (milliseconds even at 100,000 jobs); an index of their own would
-		// cost every bulk enqueue more than that.
-		pending := tx.Where("sync_jobs.state = ?", models.JobPending)
-		err := due(pending.Session(&gorm.Session{}).Where("sync_jobs.triggered_by <> ?", TriggerBulk)).Find(&jobs).Error
-		if err == nil && len(jobs) == 0 {
-			err = due(pending).Find(&jobs).Error
+		var err error
+		if lane != nil {
+			err = inLane(dueJobs(tx, provider, now), *lane).Limit(limit).Find(&jobs).Error
+		} else {
+			err = inLane(dueJobs(tx, provider, now), Lane{Live: true}).Limit(limit).Find(&jobs).Error
+			if err == nil && len(jobs) == 0 {
+				err = dueJobs(tx, provider, now).Limit(limit).Find(&jobs).Error
+			}
 		}
 		if err != nil || len(jobs) == 0 {
 			return err

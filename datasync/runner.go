@@ -28,6 +28,9 @@ type Batch struct {
 	EventID int64
 	Jobs    []models.SyncJob
 	Orders  map[int64]*models.PretixOrder // by order id, raw JSON included
+	// Live says the jobs come from the live lane (webhooks, Sync now,
+	// Retry): someone waits for them, so they go before bulk work.
+	Live bool
 	// Overlap lets the next batch start syncing while this one finishes
 	// work that later batches do not depend on (for HubSpot: linking the
 	// records after they are written). A provider may call it once it is
@@ -63,17 +66,26 @@ type Runner struct {
 	hasSelf   bool
 	alive     func(pid int) bool
 	batchSize int
+	inFlight  int
+	lanes     int
 	lease     time.Duration
 
-	poke chan struct{}
-	mu   sync.Mutex // one run at a time
+	poke chan struct{} // for Work: run again
+	wake chan struct{} // for a run going on: look for new lanes
+	mu   sync.Mutex    // one run at a time
 }
 
 // RunnerOptions tune a Runner.
 type RunnerOptions struct {
-	Owner     string        // lease owner id: Owner.String() of this process
-	BatchSize int           // jobs claimed per round (default 500)
-	Lease     time.Duration // lease length, renewed every third of it while a run goes on (default DefaultLease)
+	Owner     string // lease owner id: Owner.String() of this process
+	BatchSize int    // jobs claimed per round (default 500)
+	// InFlight is how many batches of one lane sync at once (default 4):
+	// enough to keep a portal's budget busy while HubSpot takes its time.
+	InFlight int
+	// Lanes bounds the bulk lanes (one per event) drained side by side
+	// (default 8); the live lane always runs beside them.
+	Lanes int
+	Lease time.Duration // lease length, renewed every third of it while a run goes on (default DefaultLease)
 	// Alive says whether a process of this host runs (default
 	// ProcessAlive); leases of dead ones are reclaimed at once.
 	Alive func(pid int) bool
@@ -92,6 +104,12 @@ func NewRunner(db *gorm.DB, q *Queue, clock clockwork.Clock, logger *slog.Logger
 	if o.Lease <= 0 {
 		o.Lease = DefaultLease
 	}
+	if o.InFlight <= 0 {
+		o.InFlight = 4
+	}
+	if o.Lanes <= 0 {
+		o.Lanes = 8
+	}
 	if o.Owner == "" {
 		o.Owner = "runner"
 	}
@@ -100,7 +118,8 @@ func NewRunner(db *gorm.DB, q *Queue, clock clockwork.Clock, logger *slog.Logger
 	}
 	self, hasSelf := ParseOwner(o.Owner)
 	return &Runner{db: db, q: q, clock: clock, logger: logger, providers: providers, owner: o.Owner, self: self, hasSelf: hasSelf,
-		alive: o.Alive, batchSize: o.BatchSize, lease: o.Lease, poke: make(chan struct{}, 1)}
+		alive: o.Alive, batchSize: o.BatchSize, inFlight: o.InFlight, lanes: o.Lanes, lease: o.Lease,
+		poke: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 }
 
 // Provider returns the provider with the given name.
@@ -113,11 +132,14 @@ func (r *Runner) Provider(name string) Provider {
 	return nil
 }
 
-// Poke asks the worker to run soon; it never blocks.
+// Poke asks the worker to run soon, and a run going on to look for new
+// work; it never blocks.
 func (r *Runner) Poke() {
-	select {
-	case r.poke <- struct{}{}:
-	default:
+	for _, c := range []chan struct{}{r.poke, r.wake} {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -152,12 +174,73 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 	}
 	stopRenew := r.renewWhileRunning(ctx)
 	defer stopRenew()
-	for _, p := range r.providers {
-		if err := r.drain(ctx, p); err != nil {
-			return err
+	return r.drainLanes(ctx)
+}
+
+// laneOf is one lane of one provider.
+type laneOf struct {
+	p    Provider
+	lane Lane
+}
+
+// drainLanes drains every provider's due lanes side by side until none
+// is left: the live lane and up to r.lanes bulk lanes at once. New lanes
+// are looked for whenever one ends and whenever the runner is poked, so a
+// webhook's order starts within moments even while a backfill drains.
+func (r *Runner) drainLanes(ctx context.Context) error {
+	type ended struct {
+		l   laneOf
+		err error
+	}
+	running := map[laneOf]bool{}
+	bulk := 0
+	endc := make(chan ended)
+	var firstErr error
+	launch := func() {
+		for _, p := range r.providers {
+			if firstErr != nil || ctx.Err() != nil {
+				return
+			}
+			lanes, err := r.q.DueLanes(ctx, p.Name())
+			if err != nil {
+				firstErr = fmt.Errorf("list due lanes: %w", err)
+				return
+			}
+			for _, ln := range lanes {
+				l := laneOf{p, ln}
+				if running[l] || (!ln.Live && bulk >= r.lanes) {
+					continue
+				}
+				running[l] = true
+				if !ln.Live {
+					bulk++
+				}
+				go func() { endc <- ended{l, r.drain(ctx, l.p, l.lane)} }()
+			}
 		}
 	}
-	return nil
+	// A poke from before this run is answered by the first look.
+	select {
+	case <-r.wake:
+	default:
+	}
+	launch()
+	for len(running) > 0 {
+		select {
+		case e := <-endc:
+			delete(running, e.l)
+			if !e.l.lane.Live {
+				bulk--
+			}
+			if e.err != nil && firstErr == nil {
+				firstErr = e.err
+			}
+			launch()
+		case <-r.wake:
+			launch()
+		}
+	}
+	return firstErr
 }
 
 // renewWhileRunning extends this runner's leases every third of their
@@ -187,14 +270,14 @@ func (r *Runner) renewWhileRunning(ctx context.Context) func() {
 	return func() { cancel(); <-done }
 }
 
-// drain runs rounds of provider p until no job is due, as a pipeline: a
-// batch starts syncing as soon as the previous one allows it (Overlap) and
-// the previous one's tail runs alongside; the next round is claimed during
-// that tail, and results are recorded, in order, while later batches sync. At most two Syncs run at once, and a batch's writes always follow
-// the previous batch's.
-func (r *Runner) drain(ctx context.Context, p Provider) error {
+// drain runs rounds of one lane until none of its jobs is due, as a
+// pipeline: a batch starts syncing as soon as the previous one allows it
+// (Overlap), up to r.inFlight batches at once; the next round is claimed
+// as soon as the last batch of a round has started, and results are
+// recorded in order while later batches sync.
+func (r *Runner) drain(ctx context.Context, p Provider, lane Lane) error {
 	var (
-		prev      *inflight
+		window    []*inflight // syncing, in the order they started
 		recording chan error
 		unsettled []Batch // claimed, not recorded: handed back on failure
 	)
@@ -206,7 +289,9 @@ func (r *Runner) drain(ctx context.Context, p Provider) error {
 		recording = nil
 		return err
 	}
-	finish := func(f *inflight) error {
+	finishOldest := func() error {
+		f := window[0]
+		window = window[1:]
 		results := <-f.done
 		f.b.Orders = nil // recording needs the jobs only
 		if ctx.Err() != nil {
@@ -220,34 +305,31 @@ func (r *Runner) drain(ctx context.Context, p Provider) error {
 		unsettled = unsettled[1:]
 		return nil
 	}
-	pending, err := r.claim(ctx, p)
+	pending, err := r.claim(ctx, p, lane)
 	unsettled = append(unsettled, pending...)
 	for err == nil && len(pending) > 0 {
-		cur := r.start(ctx, p, pending[0])
-		pending = pending[1:]
-		if prev != nil {
-			if ferr := finish(prev); ferr != nil {
-				err = ferr
-				prev = cur
-				break
-			}
+		if len(window) >= r.inFlight {
+			err = finishOldest()
+			continue
 		}
+		cur := r.start(ctx, p, pending[0], lane.Live)
+		pending = pending[1:]
+		window = append(window, cur)
 		select {
 		case <-cur.overlap:
 		case <-ctx.Done():
 		}
-		prev = cur
 		if len(pending) == 0 && ctx.Err() == nil {
-			// Claimed only now, while cur's tail runs: a round waiting in
-			// memory beside two running ones would cost more than it saves.
+			// Claimed only now: a round waiting in memory beside the
+			// running ones would cost more than it saves.
 			var more []Batch
-			more, err = r.claim(ctx, p)
+			more, err = r.claim(ctx, p, lane)
 			pending = more
 			unsettled = append(unsettled, more...)
 		}
 	}
-	if prev != nil {
-		if ferr := finish(prev); err == nil {
+	for len(window) > 0 {
+		if ferr := finishOldest(); err == nil {
 			err = ferr
 		}
 	}
@@ -270,7 +352,8 @@ type inflight struct {
 	overlap chan struct{}
 }
 
-func (r *Runner) start(ctx context.Context, p Provider, b Batch) *inflight {
+func (r *Runner) start(ctx context.Context, p Provider, b Batch, live bool) *inflight {
+	b.Live = live
 	overlap := make(chan struct{})
 	var once sync.Once
 	b.Overlap = func() { once.Do(func() { close(overlap) }) }
@@ -283,10 +366,10 @@ func (r *Runner) start(ctx context.Context, p Provider, b Batch) *inflight {
 	return f
 }
 
-// claim leases one round of due jobs of p and loads their orders, one
+// claim leases one round of a lane's due jobs and loads their orders, one
 // batch per event in the order the jobs came.
-func (r *Runner) claim(ctx context.Context, p Provider) ([]Batch, error) {
-	jobs, err := r.q.Claim(ctx, p.Name(), r.owner, r.batchSize, r.lease)
+func (r *Runner) claim(ctx context.Context, p Provider, lane Lane) ([]Batch, error) {
+	jobs, err := r.q.ClaimLane(ctx, p.Name(), r.owner, lane, r.batchSize, r.lease)
 	if err != nil || len(jobs) == 0 {
 		return nil, err
 	}

@@ -83,6 +83,9 @@ type ReadResult struct {
 	Found   map[string]Record
 	Missing []string
 	Errors  map[string]*Error // per value, other than "not found"
+	// Asked are the properties asked for: HubSpot leaves empty ones out of
+	// a record, so one asked for and absent is empty.
+	Asked []string
 }
 
 // BatchRead reads up to MaxBatchInputs records by id (idProperty "") or by a
@@ -93,7 +96,7 @@ func (c *Client) BatchRead(ctx context.Context, ot ObjectType, idProperty string
 	if len(values) > MaxBatchInputs {
 		return nil, tooMany(op, len(values), MaxBatchInputs)
 	}
-	res := &ReadResult{Found: map[string]Record{}, Errors: map[string]*Error{}}
+	res := &ReadResult{Found: map[string]Record{}, Errors: map[string]*Error{}, Asked: properties}
 	if len(values) == 0 {
 		return res, nil
 	}

@@ -3,6 +3,7 @@ package hubspot
 import (
 	"context"
 	"net/http"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -19,6 +20,9 @@ const (
 	// our send times and HubSpot's arrival times differ by the network's
 	// jitter, and a request refused at the limit still counts.
 	spare = 3
+	// overtake is how much later a request may be sent and still reach
+	// HubSpot before an earlier one.
+	overtake = 100 * time.Millisecond
 )
 
 // DefaultPerWindow is our budget per window for HubSpot's default limit.
@@ -114,6 +118,8 @@ type portalLimiter struct {
 	pausedUntil    time.Time
 	reason, policy string
 	inflight       int
+	waiters        []*waiter // urgent ones first, then by order and arrival
+	lastUrgent     time.Time // the last urgent grant
 	remaining      int
 	dailyRemaining int
 	sent, limited  int64
@@ -145,11 +151,50 @@ func sleep(ctx context.Context, clock clockwork.Clock, d time.Duration) error {
 	}
 }
 
-// acquire waits for a paused portal and for a token. A pause longer than
-// maxBlock is returned as a ClassRateLimit error instead of blocking, so a
-// daily limit parks jobs instead of holding a worker for hours. Waiting is
-// never an error and never an attempt.
-func (p *portalLimiter) acquire(ctx context.Context, op string, maxBlock time.Duration) error {
+// Urgent marks ctx's requests as live-lane work (a webhook order, Sync now,
+// Retry): the governor serves them before waiting bulk requests and, while
+// they keep coming, holds a share of the budget back from bulk work.
+func Urgent(ctx context.Context) context.Context { return context.WithValue(ctx, urgentKey{}, true) }
+
+type urgentKey struct{}
+
+func isUrgent(ctx context.Context) bool { v, _ := ctx.Value(urgentKey{}).(bool); return v }
+
+// Ordered gives ctx's requests a place among the waiting ones: lower goes
+// first. A sync run passes its start order, so an earlier run's writes —
+// which later runs sharing its records wait for — go before a later run's
+// reads.
+func Ordered(ctx context.Context, seq int64) context.Context {
+	return context.WithValue(ctx, seqKey{}, seq)
+}
+
+type seqKey struct{}
+
+func seqOf(ctx context.Context) int64 { v, _ := ctx.Value(seqKey{}).(int64); return v }
+
+// liveShareDiv sets the share of a window held back from bulk requests
+// after an urgent one: a tenth, about ten requests of HubSpot's 110, room
+// for a live order every second beside a backfill. Without live work bulk
+// requests get the whole budget.
+const liveShareDiv = 10
+
+// waiter is a request waiting for budget. Its channel is closed when it is
+// granted a send (granted) or must look at the portal again (a pause).
+type waiter struct {
+	urgent  bool
+	seq     int64
+	granted bool
+	at      time.Time // when granted
+	ch      chan struct{}
+}
+
+// acquire waits for a paused portal and for room in the window, urgent
+// requests first. A pause longer than maxBlock is returned as a
+// ClassRateLimit error instead of blocking, so a daily limit parks jobs
+// instead of holding a worker for hours. Waiting is never an error and
+// never an attempt.
+func (p *portalLimiter) acquire(ctx context.Context, op string, maxBlock time.Duration) (sentAt time.Time, err error) {
+	urgent, seq := isUrgent(ctx), seqOf(ctx)
 	for {
 		p.mu.Lock()
 		now := p.clock.Now()
@@ -157,33 +202,138 @@ func (p *portalLimiter) acquire(ctx context.Context, op string, maxBlock time.Du
 			until, reason, policy := p.pausedUntil, p.reason, p.policy
 			p.mu.Unlock()
 			if until.Sub(now) > maxBlock {
-				return pausedError(op, until, reason, policy)
+				return time.Time{}, pausedError(op, until, reason, policy)
 			}
 			if err := sleep(ctx, p.clock, until.Sub(now)); err != nil {
-				return networkError(op, err)
+				return time.Time{}, networkError(op, err)
 			}
 			continue
 		}
-		at := p.budget.reserve(now)
-		p.mu.Unlock()
-		if delay := at.Sub(now); delay > 0 {
-			if err := sleep(ctx, p.clock, delay); err != nil {
-				p.mu.Lock()
-				p.budget.cancel(at)
-				p.mu.Unlock()
-				return networkError(op, err)
-			}
-		}
-		p.mu.Lock()
-		if p.clock.Now().Before(p.pausedUntil) {
-			// Paused while we waited: the token is spent, wait for the pause.
+		w := &waiter{urgent: urgent, seq: seq, ch: make(chan struct{})}
+		if p.place(w) == 0 && p.budget.free(now) > p.keepFor(urgent, now) {
+			p.grantLocked(urgent, now)
 			p.mu.Unlock()
-			continue
+			return now, nil
 		}
-		p.inflight++
-		p.sent++
+		p.enqueueLocked(w)
+		// Every waiter sleeps on a timer of its own until room may be free
+		// for the head of the queue, then grants the queue in order: no
+		// goroutine owns the queue, and a waiter's wait is a clock sleep.
+		t := p.clock.NewTimer(p.wakeLocked(now).Sub(now))
 		p.mu.Unlock()
-		return nil
+		granted, err := p.wait(ctx, w, t)
+		t.Stop()
+		if err != nil {
+			return time.Time{}, networkError(op, err)
+		}
+		if granted {
+			return w.at, nil
+		}
+	}
+}
+
+// wait blocks until w is granted (true), must look at a pause (false), or
+// ctx ends.
+func (p *portalLimiter) wait(ctx context.Context, w *waiter, t clockwork.Timer) (bool, error) {
+	for {
+		select {
+		case <-w.ch:
+			return w.granted, nil
+		case <-t.Chan():
+			p.mu.Lock()
+			now := p.clock.Now()
+			p.dispatchLocked(now)
+			if w.granted {
+				p.mu.Unlock()
+				return true, nil
+			}
+			t.Reset(p.wakeLocked(now).Sub(now))
+			p.mu.Unlock()
+		case <-ctx.Done():
+			p.mu.Lock()
+			if w.granted {
+				// Granted as we gave up: the send is counted, not made.
+				p.inflight--
+			} else {
+				p.removeLocked(w)
+			}
+			p.mu.Unlock()
+			return false, ctx.Err()
+		}
+	}
+}
+
+// place is where w goes in the queue: after the urgent ones for bulk
+// work, then by order, then by arrival.
+func (p *portalLimiter) place(w *waiter) int {
+	return sort.Search(len(p.waiters), func(i int) bool { return w.before(p.waiters[i]) })
+}
+
+func (w *waiter) before(o *waiter) bool {
+	if w.urgent != o.urgent {
+		return w.urgent
+	}
+	return w.seq < o.seq
+}
+
+// keepFor is how much of the window a request must leave free: a share for
+// live work from bulk requests while live work arrives.
+func (p *portalLimiter) keepFor(urgent bool, now time.Time) int {
+	if urgent || p.lastUrgent.IsZero() || now.Sub(p.lastUrgent) >= p.window {
+		return 0
+	}
+	return p.perWindow / liveShareDiv
+}
+
+func (p *portalLimiter) grantLocked(urgent bool, now time.Time) {
+	p.budget.take(now)
+	if urgent {
+		p.lastUrgent = now
+	}
+	p.inflight++
+	p.sent++
+}
+
+func (p *portalLimiter) enqueueLocked(w *waiter) {
+	i := p.place(w)
+	p.waiters = append(p.waiters, nil)
+	copy(p.waiters[i+1:], p.waiters[i:])
+	p.waiters[i] = w
+}
+
+func (p *portalLimiter) removeLocked(w *waiter) {
+	for i, x := range p.waiters {
+		if x == w {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			return
+		}
+	}
+}
+
+// wakeLocked is when the head of the queue may go: when enough of the
+// window is free, or when a pause ends.
+func (p *portalLimiter) wakeLocked(now time.Time) time.Time {
+	if now.Before(p.pausedUntil) {
+		return p.pausedUntil
+	}
+	urgent := len(p.waiters) > 0 && p.waiters[0].urgent
+	return p.budget.nextFree(now, p.keepFor(urgent, now))
+}
+
+// dispatchLocked grants waiters in queue order while there is room.
+func (p *portalLimiter) dispatchLocked(now time.Time) {
+	if now.Before(p.pausedUntil) {
+		return
+	}
+	for len(p.waiters) > 0 {
+		w := p.waiters[0]
+		if p.budget.free(now) <= p.keepFor(w.urgent, now) {
+			return
+		}
+		p.waiters = p.waiters[1:]
+		p.grantLocked(w.urgent, now)
+		w.granted, w.at = true, now
+		close(w.ch)
 	}
 }
 
@@ -201,22 +351,27 @@ func pausedError(op string, until time.Time, reason, policy string) *Error {
 	return &Error{Class: ClassRateLimit, Op: op, Status: status, Message: msg, PolicyName: policy, RetryAt: until}
 }
 
-// release ends an acquired request and learns from its response headers
-// (nil for transport failures).
-func (p *portalLimiter) release(h http.Header) {
+// release ends a request acquired at sentAt and learns from its response
+// headers (nil for transport failures).
+func (p *portalLimiter) release(h http.Header, sentAt time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight--
 	if h != nil {
-		p.observeLocked(h, p.clock.Now())
+		now := p.clock.Now()
+		p.observeLocked(h, now, sentAt)
+		p.dispatchLocked(now) // a raised limit frees room sooner
 	}
 }
 
 // observeLocked tunes the budget from X-HubSpot-RateLimit-* headers: Max
-// and Interval set the window (less spare); a Remaining lower than our
-// budget thinks means someone else spends the portal's budget, so we spend
-// the difference too.
-func (p *portalLimiter) observeLocked(h http.Header, now time.Time) {
+// and Interval set the window (less spare); a Remaining lower than our own
+// count says someone else spends the portal's budget, so we spend the
+// difference too. HubSpot counts a request when it arrives, so Remaining
+// is compared with our sends up to this request's (plus those sent just
+// after it, which may have overtaken it on the way) — not with what we
+// sent while it was answered.
+func (p *portalLimiter) observeLocked(h http.Header, now, sentAt time.Time) {
 	limit, errMax := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Max"))
 	ms, errMs := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds"))
 	if errMax == nil && errMs == nil && limit > 0 && ms > 0 {
@@ -229,8 +384,8 @@ func (p *portalLimiter) observeLocked(h http.Header, now time.Time) {
 	}
 	if rem, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Remaining")); err == nil {
 		p.remaining = rem
-		// Our own requests still in flight may not be counted yet.
-		if deficit := p.budget.free(now) - (rem - p.inflight - spare); deficit >= 1 {
+		hubLimit := p.perWindow + spare
+		if deficit := (hubLimit - rem) - p.budget.sentBetween(sentAt.Add(-p.window), sentAt.Add(overtake)); deficit >= 1 {
 			p.budget.spend(now, deficit)
 		}
 	}
@@ -283,6 +438,11 @@ func (p *portalLimiter) pauseLocked(until time.Time, reason, policy string) {
 	if policy != "" {
 		p.policy = policy
 	}
+	// Waiters look again: a long pause parks their jobs.
+	for _, w := range p.waiters {
+		close(w.ch)
+	}
+	p.waiters = nil
 }
 
 // nextMidnight is the start of the next day in loc.

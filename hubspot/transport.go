@@ -56,17 +56,18 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 	pol := c.svc.opts.Retry
 	attempts, rateWaits, refreshed := 0, 0, false
 	for {
-		if err := c.limiter.acquire(ctx, req.op, pol.MaxBlock); err != nil {
+		sentAt, err := c.limiter.acquire(ctx, req.op, pol.MaxBlock)
+		if err != nil {
 			return nil, err
 		}
 		tok, err := c.tokens.token(ctx)
 		if err != nil {
-			c.limiter.release(nil)
+			c.limiter.release(nil, sentAt)
 			return nil, err
 		}
 		resp, err := c.send(ctx, req, payload, tok)
 		if err != nil {
-			c.limiter.release(nil)
+			c.limiter.release(nil, sentAt)
 			if ctx.Err() != nil {
 				return nil, networkError(req.op, ctx.Err())
 			}
@@ -80,7 +81,7 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			}
 			continue
 		}
-		c.limiter.release(resp.header)
+		c.limiter.release(resp.header, sentAt)
 		if resp.status/100 == 2 {
 			return resp, nil
 		}

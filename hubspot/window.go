@@ -5,49 +5,50 @@ import (
 	"time"
 )
 
-// rollingWindow hands out send times so that no window of length `window`
-// holds more than `limit` of them — the rule HubSpot enforces on a portal
-// (a rolling count of requests). Unlike a token bucket it lets a burst use
-// the whole window at once and wastes nothing afterwards. Not safe for
-// concurrent use: the portalLimiter's lock guards it.
+// rollingWindow counts the requests sent in the last `window` so that no
+// window of that length holds more than `limit` of them — the rule HubSpot
+// enforces on a portal (a rolling count of requests). Unlike a token bucket
+// it lets a burst use the whole window at once and wastes nothing
+// afterwards. Not safe for concurrent use: the portalLimiter's lock guards
+// it.
 type rollingWindow struct {
 	limit  int
 	window time.Duration
-	slots  []time.Time // reserved send times, sorted; old ones pruned
+	sent   []time.Time // send times of the last two windows, sorted
 }
 
 func newRollingWindow(limit int, window time.Duration) *rollingWindow {
 	return &rollingWindow{limit: max(limit, 1), window: window}
 }
 
+// prune forgets sends older than two windows: the previous window is kept
+// for sentBetween, since an answer may come long after its request.
 func (w *rollingWindow) prune(now time.Time) {
-	cut := sort.Search(len(w.slots), func(i int) bool { return w.slots[i].After(now.Add(-w.window)) })
-	w.slots = w.slots[cut:]
+	cut := sort.Search(len(w.sent), func(i int) bool { return w.sent[i].After(now.Add(-2 * w.window)) })
+	w.sent = w.sent[cut:]
 }
 
-// reserve books the earliest send time at or after now that keeps every
-// window within the limit and returns it.
-func (w *rollingWindow) reserve(now time.Time) time.Time {
+// current returns the sends within the window ending at now.
+func (w *rollingWindow) current(now time.Time) []time.Time {
 	w.prune(now)
-	at := now
-	// The slot at index len-limit is the oldest that would share a window
-	// with a new request once limit more follow it.
-	if n := len(w.slots); n >= w.limit {
-		if t := w.slots[n-w.limit].Add(w.window); t.After(at) {
-			at = t
-		}
-	}
-	w.insert(at)
-	return at
+	lo := sort.Search(len(w.sent), func(i int) bool { return w.sent[i].After(now.Add(-w.window)) })
+	return w.sent[lo:]
 }
 
-// cancel gives back a slot that was not used.
-func (w *rollingWindow) cancel(at time.Time) {
-	i := sort.Search(len(w.slots), func(i int) bool { return !w.slots[i].Before(at) })
-	if i < len(w.slots) && w.slots[i].Equal(at) {
-		w.slots = append(w.slots[:i], w.slots[i+1:]...)
-	}
+// free is how many requests may go at now without breaking the limit.
+func (w *rollingWindow) free(now time.Time) int {
+	return max(w.limit-len(w.current(now)), 0)
 }
+
+// sentBetween counts the sends in (from, to].
+func (w *rollingWindow) sentBetween(from, to time.Time) int {
+	lo := sort.Search(len(w.sent), func(i int) bool { return w.sent[i].After(from) })
+	hi := sort.Search(len(w.sent), func(i int) bool { return w.sent[i].After(to) })
+	return hi - lo
+}
+
+// take records a request sent at now.
+func (w *rollingWindow) take(now time.Time) { w.insert(now) }
 
 // spend records n requests sent by someone else at now (seen in HubSpot's
 // Remaining header).
@@ -57,11 +58,20 @@ func (w *rollingWindow) spend(now time.Time, n int) {
 	}
 }
 
-// free is how many requests may go at now without waiting.
-func (w *rollingWindow) free(now time.Time) int {
-	w.prune(now)
-	used := sort.Search(len(w.slots), func(i int) bool { return w.slots[i].After(now) })
-	return max(w.limit-used, 0)
+// nextFree is the earliest time at or after now when more than keep
+// requests are free: when enough of the oldest have left the window.
+func (w *rollingWindow) nextFree(now time.Time, keep int) time.Time {
+	cur := w.current(now)
+	leave := len(cur) - (w.limit - keep - 1)
+	if leave <= 0 {
+		return now
+	}
+	if leave > len(cur) {
+		// keep is at least the limit: never while only we send. Check again
+		// after a window.
+		return now.Add(w.window)
+	}
+	return cur[leave-1].Add(w.window)
 }
 
 func (w *rollingWindow) setLimit(limit int, window time.Duration) {
@@ -69,8 +79,8 @@ func (w *rollingWindow) setLimit(limit int, window time.Duration) {
 }
 
 func (w *rollingWindow) insert(at time.Time) {
-	i := sort.Search(len(w.slots), func(i int) bool { return w.slots[i].After(at) })
-	w.slots = append(w.slots, time.Time{})
-	copy(w.slots[i+1:], w.slots[i:])
-	w.slots[i] = at
+	i := sort.Search(len(w.sent), func(i int) bool { return w.sent[i].After(at) })
+	w.sent = append(w.sent, time.Time{})
+	copy(w.sent[i+1:], w.sent[i:])
+	w.sent[i] = at
 }

@@ -6,7 +6,9 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +21,8 @@ import (
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
 	"pretix-hubspot/secret"
+
+	"github.com/jonboulle/clockwork"
 )
 
 const (
@@ -114,7 +118,7 @@ func BenchmarkSyncBacklog(b *testing.B) {
 		// calls and the pause between rounds (the runner recording the
 		// round) stays under the one second the governor's bucket absorbs.
 		cmd := workerCmd(b, workerConfig{DB: h.dbPath, APIBase: h.ts.URL, ClientID: h.fake.ClientID(), ClientSecret: h.fake.ClientSecret(),
-			BatchSize: 1000, Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
+			BatchSize: 1000, InFlight: benchInFlight(), Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
 		var tmu sync.Mutex
 		var times []time.Time
 		h.setHook(func(w http.ResponseWriter, r *http.Request, body []byte) bool {
@@ -156,6 +160,11 @@ func BenchmarkSyncBacklog(b *testing.B) {
 			hist[min(ms, 11)]++
 		}
 		b.Logf("inter-request histogram (50 ms buckets): %v", hist)
+		perSecond := make([]int, int(times[len(times)-1].Sub(times[0]).Seconds())+1)
+		for _, t := range times {
+			perSecond[int(t.Sub(times[0]).Seconds())]++
+		}
+		b.Logf("requests per second from the first: %v", perSecond)
 		st := h.fake.Stats()
 		accepted := 0
 		for code, n := range st.Statuses {
@@ -249,17 +258,7 @@ func BenchmarkWebhookToHubSpot(b *testing.B) {
 			if o.Testmode {
 				continue // never synced
 			}
-			key := "CONF-" + o.Code
-			for {
-				if _, ok := h.fake.FindRecord(hubA, "deals", "pretix_order_key", key); ok {
-					break
-				}
-				if time.Since(start) > 30*time.Second {
-					b.Fatalf("order %s did not reach HubSpot", o.Code)
-				}
-				time.Sleep(2 * time.Millisecond)
-			}
-			lat = append(lat, time.Since(start))
+			lat = append(lat, w.untilDeal(b, o.Code, start))
 			// Queue idle again before the next order, and the portal's
 			// rate-limit budget refilled (samples back to back would measure
 			// the governor's pacing of our own previous samples).
@@ -309,5 +308,86 @@ func waitIdle(tb testing.TB, h *harness) {
 			tb.Fatalf("%d jobs still queued", n)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// benchInFlight is the runner's batches in flight; BENCH_IN_FLIGHT tries
+// others (0: the runner's default).
+func benchInFlight() int {
+	n, _ := strconv.Atoi(os.Getenv("BENCH_IN_FLIGHT"))
+	return n
+}
+
+// BenchmarkLiveDuringBackfill places an order through the pretix emulator
+// every second while a 10,000-order backlog drains, and measures how long
+// each takes from being placed to its deal being in HubSpot: the live lane
+// (claimed beside the backfill, served first by the governor, with a share
+// of the budget held back for it) must keep webhooks fast.
+func BenchmarkLiveDuringBackfill(b *testing.B) {
+	const backlog, samples = 10000, 30
+	for i := 0; i < b.N; i++ {
+		var enqueuer atomic.Pointer[datasync.Enqueuer]
+		listener := pretix.ListenerFunc(func(ctx context.Context, cs []pretix.OrderChange) {
+			if e := enqueuer.Load(); e != nil {
+				e.OrdersChanged(ctx, cs)
+			}
+		})
+		w := newBenchWorld(b, backlog, listener, pretixfake.Options{WebhookRetrySchedule: []time.Duration{time.Second, 5 * time.Second}})
+		h := w.harness
+		h.runner = datasync.NewRunner(h.db, h.q, clockwork.NewRealClock(), quiet, []datasync.Provider{h.prov},
+			datasync.RunnerOptions{Owner: "bench", BatchSize: 1000, Lease: 15 * time.Minute})
+		enq := datasync.NewEnqueuer(h.db, h.q, h.runner.Poke, quiet)
+		enqueuer.Store(enq)
+		h.connect(hubA)
+		h.standardSet()
+		w.webhook()
+		var ids []int64
+		h.must(h.db.Model(&models.PretixOrder{}).Where("event_id = ?", h.event).Order("id").Pluck("id", &ids).Error)
+		res, err := enq.SyncNow(h.ctx, h.event, ids, datasync.TriggerBulk)
+		h.must(err)
+		time.Sleep(10 * time.Second) // the setup's calls leave the window
+
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); h.runner.Work(ctx) }()
+		h.runner.Poke()
+		rnd := rand.New(rand.NewSource(11))
+		var lat []time.Duration
+		var bulkLeft int64
+		for len(lat) < samples {
+			o, err := w.pfake.PlaceRandomOrder(benchOrg, "conf", rnd)
+			h.must(err)
+			start := time.Now()
+			if o.Testmode {
+				continue
+			}
+			lat = append(lat, w.untilDeal(b, o.Code, start))
+			time.Sleep(time.Until(start.Add(time.Second)))
+		}
+		h.must(h.db.Model(&models.SyncJob{}).Where("triggered_by = ?", datasync.TriggerBulk).Count(&bulkLeft).Error)
+		cancel()
+		<-done
+		if bulkLeft == 0 {
+			b.Fatalf("the backfill of %d orders was over before the %d live orders: it did not run beside them", res.Queued, samples)
+		}
+		sort.Slice(lat, func(a, c int) bool { return lat[a] < lat[c] })
+		p95 := lat[(len(lat)*95+99)/100-1]
+		b.Logf("live orders during a backfill (%d of %d bulk jobs left at the end): min %v, median %v, p95 %v, max %v",
+			bulkLeft, res.Queued, lat[0], lat[len(lat)/2], p95, lat[len(lat)-1])
+		fmt.Printf("BENCH sync_live_p95_during_backfill_ms %d ms\n", p95.Milliseconds())
+	}
+}
+
+// untilDeal waits for the deal of an order placed at start and returns how
+// long it took to reach HubSpot.
+func (w *benchWorld) untilDeal(b *testing.B, code string, start time.Time) time.Duration {
+	for {
+		if _, ok := w.fake.FindRecord(hubA, "deals", "pretix_order_key", "CONF-"+code); ok {
+			return time.Since(start)
+		}
+		if time.Since(start) > time.Minute {
+			b.Fatalf("order %s did not reach HubSpot", code)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

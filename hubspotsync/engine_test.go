@@ -1,14 +1,19 @@
 package hubspotsync
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"pretix-hubspot/datasync"
+	hubspotfake "pretix-hubspot/fakes/hubspot"
 	"pretix-hubspot/models"
+
+	"github.com/jonboulle/clockwork"
 )
 
 const dietMap = `{"VEG":"vegetarian","GF":"glutenfree","HALAL":"halal"}`
@@ -238,5 +243,88 @@ func TestBatchEqualsOneByOne(t *testing.T) {
 	t.Logf("HubSpot calls: batch %d, one by one %d", batchCalls, singleCalls)
 	if batchCalls*5 > singleCalls {
 		t.Errorf("batch used %d calls, one by one %d: batching saves too little", batchCalls, singleCalls)
+	}
+}
+
+// countingProvider records how many Syncs ran at once.
+type countingProvider struct {
+	*Provider
+	mu        sync.Mutex
+	now, peak int
+}
+
+func (c *countingProvider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobResult {
+	c.mu.Lock()
+	c.now++
+	c.peak = max(c.peak, c.now)
+	c.mu.Unlock()
+	defer func() { c.mu.Lock(); c.now--; c.mu.Unlock() }()
+	return c.Provider.Sync(ctx, b)
+}
+
+// TestConcurrentBatchesEqualOneByOne syncs the orders in batches of three,
+// four batches in flight at once against an emulator that takes its time,
+// and order by order into a fresh portal: records, values, list items,
+// associations and failures must be identical, although batches sharing a
+// contact overlap. With Add to list rows a batch waits for every record it
+// shares; without, it writes the others first and upserts deals unread.
+func TestConcurrentBatchesEqualOneByOne(t *testing.T) {
+	lat := hubspotfake.Latency{On: true, Seed: 3,
+		Read: [2]time.Duration{2 * time.Millisecond, 25 * time.Millisecond}, Write: [2]time.Duration{10 * time.Millisecond, 60 * time.Millisecond},
+		Associate: [2]time.Duration{5 * time.Millisecond, 40 * time.Millisecond}, Page: [2]time.Duration{time.Millisecond, 5 * time.Millisecond},
+		TailRate: 0.1, TailExtra: [2]time.Duration{50 * time.Millisecond, 100 * time.Millisecond}}
+	cases := []struct {
+		name     string
+		mappings func(*harness)
+	}{
+		{"with Add to list", func(h *harness) { h.standardMappings() }},
+		{"without Add to list", (*harness).standardSet},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{realTime: true, fake: hubspotfake.Options{Latency: lat}})
+			h.addProperties(hubA)
+			h.addProperties(hubB)
+			h.connect(hubA)
+			tc.mappings(h)
+			codes := h.randomOrders(30, 42)
+
+			cp := &countingProvider{Provider: h.prov}
+			runner := datasync.NewRunner(h.db, h.q, clockwork.NewRealClock(), quiet, []datasync.Provider{cp},
+				datasync.RunnerOptions{Owner: "test", BatchSize: 3, InFlight: 4})
+			ids := make([]int64, len(codes))
+			for i, c := range codes {
+				ids[i] = h.orders[c]
+			}
+			h.fake.ResetStats()
+			h.must(h.q.Enqueue(h.ctx, h.event, ids, ProviderName, datasync.TriggerManual, time.Time{}))
+			h.must(runner.RunOnce(h.ctx))
+			concurrent := h.outcomes(codes)
+			if cp.peak < 3 {
+				t.Fatalf("at most %d batches synced at once, want the runner's 4 in flight", cp.peak)
+			}
+			st := h.fake.Stats()
+			upserts, dealReads := st.Requests["POST /crm/objects/{version}/deals/batch/upsert"], st.Requests["POST /crm/objects/{version}/deals/batch/read"]
+			if upserts == 0 || dealReads != 0 {
+				t.Errorf("deal upserts %d, deal reads %d: every deal row is Overwrite, so deals are upserted unread", upserts, dealReads)
+			}
+
+			var left []int64
+			h.must(h.db.Model(&models.SyncJob{}).Pluck("id", &left).Error)
+			_, err := h.q.Cancel(h.ctx, left)
+			h.must(err)
+			h.connect(hubB)
+			for _, c := range codes {
+				h.sync(c)
+			}
+			single := h.outcomes(codes)
+			if concurrent != single {
+				t.Errorf("outcomes differ\nconcurrent:\n%s\none by one:\n%s", concurrent, single)
+			}
+			if a, b := snapshot(h.fake, hubA), snapshot(h.fake, hubB); a != b {
+				t.Errorf("portals differ\nconcurrent:\n%s\n\none by one:\n%s", a, b)
+			}
+			t.Logf("up to %d batches at once", cp.peak)
+		})
 	}
 }

@@ -97,7 +97,7 @@ func FuzzAppendItem(f *testing.F) {
 	}
 	text := hubspot.Property{Name: "orders", Type: "string", FieldType: "textarea"}
 	f.Fuzz(func(t *testing.T, cur, value string) {
-		merged, err := appendItem(text, cur, value)
+		merged, err := appendItem(&text, cur, value)
 		if err != nil {
 			t.Fatalf("text append: %v", err)
 		}
@@ -113,12 +113,12 @@ func FuzzAppendItem(f *testing.F) {
 				t.Fatalf("append(%q, %q) = %q holds %q %d times", cur, value, merged, it, n)
 			}
 		}
-		again, err := appendItem(text, merged, value)
+		again, err := appendItem(&text, merged, value)
 		if err != nil || again != merged {
 			t.Fatalf("appending %q again to %q gave %q, %v", value, merged, again, err)
 		}
 		state := map[string]string{"orders": cur}
-		if _, err := applyModes([]write{{def: text, mode: models.ModeAppend, value: value}}, state, true); err != nil {
+		if _, err := applyModes([]write{{def: &text, mode: models.ModeAppend, value: value}}, state, true); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -25,11 +25,11 @@ const (
 // order that fails while being applied (Add to list onto a filled number)
 // is taken out and everything is applied again without it, so the other
 // orders see exactly what sequential processing would have shown them.
-func (r *run) simulateAll() {
+func (r *run) simulateAll(pick func(*object) bool) {
 	for {
 		again := false
 		for _, ob := range r.objects {
-			if ob.fail != nil {
+			if ob.fail != nil || !pick(ob) {
 				continue
 			}
 			if failed := r.simulate(ob); failed != nil {
@@ -88,7 +88,7 @@ func (r *run) simulate(ob *object) *contribFailure {
 // record existed before this contribution (for Fill if new).
 func applyModes(writes []write, state map[string]string, existed bool) (bool, error) {
 	changed := false
-	set := func(def hubspot.Property, v string) {
+	set := func(def *hubspot.Property, v string) {
 		if !sameValue(def, state[def.Name], v) {
 			state[def.Name] = v
 			changed = true
@@ -124,7 +124,7 @@ func applyModes(writes []write, state map[string]string, existed bool) (bool, er
 // appendItem adds value as list items: multi-checkboxes and text hold
 // ";"-separated items and get only the items not there yet (so a re-run
 // never adds one twice); other types take a value only while empty.
-func appendItem(def hubspot.Property, cur, value string) (string, error) {
+func appendItem(def *hubspot.Property, cur, value string) (string, error) {
 	if def.MultiSelect() || def.Type == "string" || def.Type == "phone_number" {
 		items := splitItems(cur)
 		for _, it := range splitItems(value) {
@@ -153,7 +153,7 @@ func splitItems(s string) []string {
 // sameValue compares a stored HubSpot value with one we would write, by
 // the property's type: HubSpot answers numbers, times and booleans in its
 // own spelling, and a write that only changes the spelling is no change.
-func sameValue(def hubspot.Property, a, b string) bool {
+func sameValue(def *hubspot.Property, a, b string) bool {
 	if a == b {
 		return true
 	}
@@ -199,6 +199,18 @@ func parseHubSpotTime(s string) (time.Time, bool) {
 		return time.UnixMilli(ms), true
 	}
 	return parseTime(s)
+}
+
+// upsertProps is what an upsert sends: every mapped property, empty ones
+// too (all rows are Overwrite, and an empty value clears the field).
+func (ob *object) upsertProps() map[string]string {
+	out := make(map[string]string, len(ob.final))
+	for k, v := range ob.final {
+		if _, ok := ob.defs[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // changes returns what must be sent for an object: on a record that

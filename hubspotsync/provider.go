@@ -54,6 +54,7 @@ type Provider struct {
 	log         *slog.Logger
 	maxAttempts int
 	runs        atomic.Int64 // numbers runs, for unique trace ids
+	ledger      *ledger
 
 	mu        sync.Mutex
 	resolvers map[int64]resolverEntry
@@ -73,7 +74,7 @@ func New(o Options) *Provider {
 		o.MaxAttempts = datasync.DefaultRetryPolicy.MaxAttempts
 	}
 	return &Provider{db: o.DB, portals: o.Portals, clock: o.Clock, log: o.Logger, maxAttempts: o.MaxAttempts,
-		resolvers: map[int64]resolverEntry{}}
+		resolvers: map[int64]resolverEntry{}, ledger: newLedger()}
 }
 
 // Name implements datasync.Provider.
@@ -118,8 +119,8 @@ type contrib struct {
 }
 
 type write struct {
-	def   hubspot.Property
-	value string // converted; "" clears under Overwrite
+	def   *hubspot.Property // the plan's: shared, never copied per order
+	value string            // converted; "" clears under Overwrite
 	mode  string
 }
 
@@ -132,7 +133,7 @@ type object struct {
 	idDef    hubspot.Property
 	idVal    string
 	contribs []*contrib
-	defs     map[string]hubspot.Property
+	defs     map[string]*hubspot.Property
 
 	exists    bool              // found by the read (or after a 409 re-read)
 	recordID  string            // set once the record is known to exist
@@ -141,6 +142,10 @@ type object struct {
 	fail      *failure          // read or write failure
 	written   bool              // written (or nothing to write) successfully
 	simulated bool
+	after     *hold // an earlier run's hold on the record: read only after it
+	hold      *hold // this run's hold, released once written
+	reread    bool  // the earlier run could not hand the record over
+	upsert    bool  // every row Overwrite by a unique key: written without a read
 }
 
 func (ob *object) subject() string {
@@ -164,8 +169,14 @@ type run struct {
 
 // Sync implements datasync.Provider: DESIGN §5 steps 1–8 for one event.
 func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobResult {
+	seq := p.runs.Add(1)
+	// Earlier runs' calls first: later runs sharing records wait for them.
+	ctx = hubspot.Ordered(ctx, seq)
+	if b.Live {
+		ctx = hubspot.Urgent(ctx)
+	}
 	r := &run{p: p, ctx: ctx, eventID: b.EventID, byKey: map[string]*object{},
-		trace: fmt.Sprintf("ph%d-%d-", b.EventID, p.runs.Add(1))}
+		trace: fmt.Sprintf("ph%d-%d-", b.EventID, seq)}
 	for _, j := range b.Jobs {
 		r.orders = append(r.orders, &orderState{job: j, row: b.Orders[j.OrderID]})
 	}
@@ -187,13 +198,21 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 		return r.results()
 	}
 	r.extract()
-	r.read()
-	r.simulateAll()
-	r.write()
-	// The records are written: the next batch may read and write while
-	// this one links them (associations change no property).
+	// Queued behind earlier runs on the records it shares with them, the
+	// next batch may start: its other records go ahead at once.
+	r.holdRecords()
+	defer r.releaseRecords()
 	if b.Overlap != nil {
 		b.Overlap()
+	}
+	r.budget = bisectBudget
+	for _, pick := range r.phases() {
+		r.read(pick)
+		r.simulateAll(pick)
+		r.write(pick)
+		// Written: later runs may have these records while this one goes
+		// on (associations change no property).
+		r.releaseRecords(pick)
 	}
 	r.associate()
 	return r.results()
@@ -235,6 +254,9 @@ func (r *run) prepare() *failure {
 		if o.o, err = pretixwire.DecodeOrder([]byte(o.row.RawJSON)); err != nil {
 			o.failWith(failureOf(err, ""))
 		}
+		// Decoded: the text is garbage now, and several rounds in flight
+		// would otherwise hold it twice.
+		o.row.RawJSON = ""
 	}
 	return nil
 }
@@ -266,12 +288,13 @@ func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 	c := &contrib{order: o, mp: mp, pos: pos}
 	// Properties come first, as in pretix: a broken row fails the order
 	// even when the identifier is empty.
-	for _, pp := range mp.props {
+	for i := range mp.props {
+		pp := &mp.props[i]
 		v, err := pp.get.Value(fc)
 		if err == nil {
 			var s string
 			if s, err = Convert(pp.def, v, pp.valueMap); err == nil {
-				c.writes = append(c.writes, write{def: pp.def, value: s, mode: pp.mode})
+				c.writes = append(c.writes, write{def: &pp.def, value: s, mode: pp.mode})
 				continue
 			}
 		}
@@ -295,7 +318,7 @@ func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 	ob := r.byKey[key]
 	if ob == nil {
 		ob = &object{seq: len(r.objects), ot: mp.ot, idProp: mp.m.IDProperty, idDef: mp.idDef, idVal: c.idVal,
-			defs: map[string]hubspot.Property{}}
+			defs: map[string]*hubspot.Property{}}
 		r.byKey[key] = ob
 		r.objects = append(r.objects, ob)
 	}

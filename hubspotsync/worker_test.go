@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -44,6 +45,7 @@ type workerConfig struct {
 	ClientID     string        `json:"client_id"`
 	ClientSecret string        `json:"client_secret"`
 	BatchSize    int           `json:"batch_size"`
+	InFlight     int           `json:"in_flight"`
 	Lease        time.Duration `json:"lease"`
 	RetryBase    time.Duration `json:"retry_base"`
 	MaxAttempts  int           `json:"max_attempts"`
@@ -99,12 +101,29 @@ func workerMain() int {
 	prov := New(Options{DB: db, Portals: hs, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})
 	runner := datasync.NewRunner(db, q, clock, logger, []datasync.Provider{prov},
 		datasync.RunnerOptions{Owner: datasync.NewOwner("test-host", os.Getpid(), rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))).String(),
-			BatchSize: cfg.BatchSize, Lease: cfg.Lease})
+			BatchSize: cfg.BatchSize, InFlight: cfg.InFlight, Lease: cfg.Lease})
 	if path := os.Getenv("HUBSPOTSYNC_WORKER_CPUPROFILE"); path != "" {
 		// For looking into the benchmark: where a drain spends its time.
 		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
 			defer pprof.StopCPUProfile()
 		}
+	}
+	if path := os.Getenv("HUBSPOTSYNC_WORKER_MEMPROFILE"); path != "" {
+		// For looking into the benchmark: the live heap at its largest.
+		go func() {
+			var peak uint64
+			for range time.Tick(200 * time.Millisecond) {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak {
+					peak = ms.HeapInuse
+					if f, err := os.Create(path); err == nil {
+						_ = pprof.WriteHeapProfile(f)
+						f.Close()
+					}
+				}
+			}
+		}()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Deadline)
 	defer cancel()

@@ -49,12 +49,39 @@ func chunks(obs []*object, n int) [][]*object {
 	return out
 }
 
-// read fetches the current state of every object in batches of 100 by
-// identifier, with only the properties the mappings write (DESIGN §5 step
-// 3). Search is never used: it lags behind writes. The calls go out
-// together; their answers are applied in order.
-func (r *run) read() {
-	keys, byGroup := r.groups((*object).live)
+// read fetches the current state of the picked objects in batches of 100
+// by identifier, with only the properties the mappings write (DESIGN §5
+// step 3). Search is never used: it lags behind writes. The calls go out
+// together; their answers are applied in order. Records an earlier run of
+// this process is writing are read after it (or taken over from it);
+// upserted records are not read at all.
+func (r *run) read(pick func(*object) bool) {
+	pick = both(pick, func(ob *object) bool { return !ob.upsert })
+	r.readAll(both(pick, func(ob *object) bool { return ob.live() && ob.after == nil }))
+	waited := false
+	for _, ob := range r.objects {
+		if ob.fail != nil || ob.after == nil || !pick(ob) || !ob.live() {
+			continue
+		}
+		waited = true
+		needs, err := r.awaitEarlier(r.ctx, ob)
+		if err != nil {
+			r.failObject(ob, failureOf(err, ob.subject()))
+		} else if needs {
+			ob.reread = true
+		}
+	}
+	if waited {
+		r.readAll(both(pick, func(ob *object) bool { return ob.live() && ob.reread }))
+	}
+}
+
+func both(a, b func(*object) bool) func(*object) bool {
+	return func(ob *object) bool { return a(ob) && b(ob) }
+}
+
+func (r *run) readAll(pick func(*object) bool) {
+	keys, byGroup := r.groups(pick)
 	type task struct {
 		k   groupKey
 		obs []*object
@@ -107,6 +134,16 @@ func (r *run) applyRead(obs []*object, res *hubspot.ReadResult, err error) {
 	for _, ob := range obs {
 		if rec, ok := res.Found[ob.idVal]; ok {
 			ob.exists, ob.recordID, ob.current = true, rec.ID, rec.Properties
+			// HubSpot leaves empty properties out: every property asked
+			// for is known now, so a later run may take the record over.
+			if ob.current == nil {
+				ob.current = map[string]string{}
+			}
+			for _, name := range res.Asked {
+				if _, ok := ob.current[name]; !ok {
+					ob.current[name] = ""
+				}
+			}
 			continue
 		}
 		if e, ok := res.Errors[ob.idVal]; ok {
@@ -117,25 +154,34 @@ func (r *run) applyRead(obs []*object, res *hubspot.ReadResult, err error) {
 	}
 }
 
-// write sends creates and updates per object type (DESIGN §5 step 6): the
-// first calls of every group go out together and are applied in order;
-// creates whose outcome is unknown are then settled group by group.
-func (r *run) write() {
-	r.budget = bisectBudget
-	keys, byGroup := r.groups((*object).live)
+// write sends creates, updates and upserts per object type (DESIGN §5
+// step 6): the first calls of every group go out together and are applied
+// in order; creates whose outcome is unknown are then settled group by
+// group. An upserted record waits for an earlier run writing it, so the
+// last write is the latest order's.
+func (r *run) write(pick func(*object) bool) {
+	for _, ob := range r.objects {
+		if ob.upsert && ob.after != nil && ob.fail == nil && pick(ob) && ob.live() {
+			if _, err := r.awaitEarlier(r.ctx, ob); err != nil {
+				r.failObject(ob, failureOf(err, ob.subject()))
+			}
+		}
+	}
+	keys, byGroup := r.groups(both(pick, (*object).live))
 	type task struct {
-		k      groupKey
-		create bool
-		obs    []*object
-		cres   *hubspot.WriteResult
-		ures   *hubspot.WriteResult
-		err    error
+		k    groupKey
+		kind writeKind
+		obs  []*object
+		res  *hubspot.WriteResult
+		err  error
 	}
 	var tasks []task
 	for _, k := range keys {
-		var creates, updates []*object
+		var creates, updates, upserts []*object
 		for _, ob := range byGroup[k] {
 			switch {
+			case ob.upsert:
+				upserts = append(upserts, ob)
 			case !ob.exists:
 				creates = append(creates, ob)
 			case len(ob.changes()) > 0:
@@ -144,27 +190,32 @@ func (r *run) write() {
 				ob.unchanged()
 			}
 		}
-		for _, chunk := range chunks(creates, hubspot.MaxBatchInputs) {
-			tasks = append(tasks, task{k: k, create: true, obs: chunk})
-		}
-		for _, chunk := range chunks(updates, hubspot.MaxBatchInputs) {
-			tasks = append(tasks, task{k: k, obs: chunk})
+		for kind, obs := range [...][]*object{writeCreate: creates, writeUpdate: updates, writeUpsert: upserts} {
+			for _, chunk := range chunks(obs, hubspot.MaxBatchInputs) {
+				tasks = append(tasks, task{k: k, kind: writeKind(kind), obs: chunk})
+			}
 		}
 	}
 	concurrently(len(tasks), func(i int) {
 		t := &tasks[i]
-		if t.create {
-			t.cres, t.err = r.createCall(t.k, t.obs)
-		} else {
-			t.ures, t.err = r.updateCall(t.k, t.obs)
+		switch t.kind {
+		case writeCreate:
+			t.res, t.err = r.createCall(t.k, t.obs)
+		case writeUpdate:
+			t.res, t.err = r.updateCall(t.k, t.obs)
+		default:
+			t.res, t.err = r.upsertCall(t.k, t.obs)
 		}
 	})
 	unsure := map[groupKey][]*object{}
 	for _, t := range tasks {
-		if t.create {
-			unsure[t.k] = append(unsure[t.k], r.applyCreate(t.k, t.obs, t.cres, t.err)...)
-		} else {
-			r.applyUpdate(t.k, t.obs, t.ures, t.err)
+		switch t.kind {
+		case writeCreate:
+			unsure[t.k] = append(unsure[t.k], r.applyCreate(t.k, t.obs, t.res, t.err)...)
+		case writeUpdate:
+			r.applyUpdate(t.k, t.obs, t.res, t.err)
+		default:
+			r.applyUpsert(t.k, t.obs, t.res, t.err)
 		}
 	}
 	for _, k := range keys {
@@ -173,6 +224,14 @@ func (r *run) write() {
 		}
 	}
 }
+
+type writeKind int
+
+const (
+	writeCreate writeKind = iota
+	writeUpdate
+	writeUpsert
+)
 
 // settle resolves creates whose outcome is unknown (the answer was lost, a
 // 409 because someone else created the record meanwhile) by reading the key
@@ -312,6 +371,52 @@ func (r *run) applyUpdate(k groupKey, obs []*object, res *hubspot.WriteResult, e
 			f.mode = modeTemporary
 		}
 		r.failObject(ob, f)
+	}
+}
+
+// upsertChunk writes up to 100 records by their unique identifier.
+func (r *run) upsertChunk(k groupKey, obs []*object) {
+	res, err := r.upsertCall(k, obs)
+	r.applyUpsert(k, obs, res, err)
+}
+
+func (r *run) upsertCall(k groupKey, obs []*object) (*hubspot.WriteResult, error) {
+	inputs := make([]hubspot.UpsertInput, len(obs))
+	for i, ob := range obs {
+		inputs[i] = hubspot.UpsertInput{ID: ob.idVal, TraceID: r.traceID(ob), Properties: ob.upsertProps()}
+	}
+	return r.cl.BatchUpsert(r.ctx, k.ot, k.idProp, inputs)
+}
+
+func (r *run) applyUpsert(k groupKey, obs []*object, res *hubspot.WriteResult, err error) {
+	if err != nil {
+		if hubspot.IsWholeBatch(err) {
+			r.bisect(obs, err, func(half []*object) []*object { r.upsertChunk(k, half); return nil })
+			return
+		}
+		for _, ob := range obs {
+			r.failObject(ob, failureOf(err, ob.subject()))
+		}
+		return
+	}
+	for _, ob := range obs {
+		t := r.traceID(ob)
+		if rec, ok := res.Results[t]; ok {
+			ob.recordID, ob.written, ob.exists = rec.ID, true, !rec.New
+			if !rec.New {
+				for _, c := range ob.contribs {
+					if c.applied && c.action == actionCreated {
+						c.action = actionUpdated
+					}
+				}
+			}
+			continue
+		}
+		e := res.Errors[t]
+		if e == nil {
+			e = &hubspot.Error{Class: hubspot.ClassTemporary, Message: "HubSpot did not confirm the upsert"}
+		}
+		r.failObject(ob, failureOf(e, ob.subject()))
 	}
 }
 
