@@ -91,6 +91,10 @@ type RunnerOptions struct {
 	Alive func(pid int) bool
 }
 
+// liveInFlightFactor is how many times more batches the live lane has in
+// flight than a bulk lane.
+const liveInFlightFactor = 4
+
 // DefaultLease is short so that the jobs of a process that died on another
 // machine, or whose death could not be seen, return within a minute (with
 // the sweeper's 15 s period); a live process renews its leases every 15 s.
@@ -193,6 +197,7 @@ func (r *Runner) drainLanes(ctx context.Context) error {
 		err error
 	}
 	running := map[laneOf]bool{}
+	liveWake := map[string]chan struct{}{} // by provider: tells a running live lane of new work
 	bulk := 0
 	endc := make(chan ended)
 	var firstErr error
@@ -215,7 +220,12 @@ func (r *Runner) drainLanes(ctx context.Context) error {
 				if !ln.Live {
 					bulk++
 				}
-				go func() { endc <- ended{l, r.drain(ctx, l.p, l.lane)} }()
+				var wake chan struct{}
+				if ln.Live {
+					wake = make(chan struct{}, 1)
+					liveWake[p.Name()] = wake
+				}
+				go func() { endc <- ended{l, r.drain(ctx, l.p, l.lane, wake)} }()
 			}
 		}
 	}
@@ -229,7 +239,9 @@ func (r *Runner) drainLanes(ctx context.Context) error {
 		select {
 		case e := <-endc:
 			delete(running, e.l)
-			if !e.l.lane.Live {
+			if e.l.lane.Live {
+				delete(liveWake, e.l.p.Name())
+			} else {
 				bulk--
 			}
 			if e.err != nil && firstErr == nil {
@@ -237,6 +249,12 @@ func (r *Runner) drainLanes(ctx context.Context) error {
 			}
 			launch()
 		case <-r.wake:
+			for _, c := range liveWake {
+				select {
+				case c <- struct{}{}:
+				default:
+				}
+			}
 			launch()
 		}
 	}
@@ -275,7 +293,7 @@ func (r *Runner) renewWhileRunning(ctx context.Context) func() {
 // (Overlap), up to r.inFlight batches at once; the next round is claimed
 // as soon as the last batch of a round has started, and results are
 // recorded in order while later batches sync.
-func (r *Runner) drain(ctx context.Context, p Provider, lane Lane) error {
+func (r *Runner) drain(ctx context.Context, p Provider, lane Lane, wake <-chan struct{}) error {
 	var (
 		window    []*inflight // syncing, in the order they started
 		recording chan error
@@ -289,10 +307,9 @@ func (r *Runner) drain(ctx context.Context, p Provider, lane Lane) error {
 		recording = nil
 		return err
 	}
-	finishOldest := func() error {
+	finishOldest := func(results []JobResult) error {
 		f := window[0]
 		window = window[1:]
-		results := <-f.done
 		f.b.Orders = nil // recording needs the jobs only
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -305,11 +322,44 @@ func (r *Runner) drain(ctx context.Context, p Provider, lane Lane) error {
 		unsettled = unsettled[1:]
 		return nil
 	}
-	pending, err := r.claim(ctx, p, lane)
-	unsettled = append(unsettled, pending...)
-	for err == nil && len(pending) > 0 {
-		if len(window) >= r.inFlight {
-			err = finishOldest()
+	// Live batches are small and may wait for a backfill's records: more of
+	// them in flight keeps the next webhook's order from waiting behind them.
+	limit := r.inFlight
+	if lane.Live {
+		limit *= liveInFlightFactor
+	}
+	var pending []Batch
+	var err error
+	for err == nil {
+		if len(pending) == 0 {
+			// Claimed only when the last batch of a round has started: a
+			// round waiting in memory beside the running ones would cost
+			// more than it saves.
+			var more []Batch
+			if more, err = r.claim(ctx, p, lane); err != nil {
+				break
+			}
+			unsettled = append(unsettled, more...)
+			pending = more
+			if len(pending) == 0 {
+				if len(window) == 0 {
+					break
+				}
+				// Nothing due now: record the oldest batch once it is done,
+				// or look again when new work arrives (a webhook's order
+				// must not wait for the live batch before it).
+				select {
+				case res := <-window[0].done:
+					err = finishOldest(res)
+				case <-wake:
+				case <-ctx.Done():
+					err = ctx.Err()
+				}
+				continue
+			}
+		}
+		if len(window) >= limit {
+			err = finishOldest(<-window[0].done)
 			continue
 		}
 		cur := r.start(ctx, p, pending[0], lane.Live)
@@ -319,17 +369,9 @@ func (r *Runner) drain(ctx context.Context, p Provider, lane Lane) error {
 		case <-cur.overlap:
 		case <-ctx.Done():
 		}
-		if len(pending) == 0 && ctx.Err() == nil {
-			// Claimed only now: a round waiting in memory beside the
-			// running ones would cost more than it saves.
-			var more []Batch
-			more, err = r.claim(ctx, p, lane)
-			pending = more
-			unsettled = append(unsettled, more...)
-		}
 	}
 	for len(window) > 0 {
-		if ferr := finishOldest(); err == nil {
+		if ferr := finishOldest(<-window[0].done); err == nil {
 			err = ferr
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -73,8 +74,10 @@ func (g *Governor) portal(hubID int64) *portalLimiter {
 	if p == nil {
 		p = &portalLimiter{
 			hubID: hubID, clock: g.clock, loc: time.UTC, perWindow: DefaultPerWindow, window: DefaultWindow,
-			budget:    newRollingWindow(DefaultPerWindow, DefaultWindow),
-			remaining: -1, dailyRemaining: -1,
+			budget:     newRollingWindow(DefaultPerWindow, DefaultWindow),
+			urgentSent: newRollingWindow(DefaultPerWindow, DefaultWindow),
+			pace:       newPace(DefaultPerWindow, DefaultWindow),
+			remaining:  -1, dailyRemaining: -1,
 		}
 		g.portals[hubID] = p
 	}
@@ -118,8 +121,9 @@ type portalLimiter struct {
 	pausedUntil    time.Time
 	reason, policy string
 	inflight       int
-	waiters        []*waiter // urgent ones first, then by order and arrival
-	lastUrgent     time.Time // the last urgent grant
+	waiters        []*waiter      // urgent ones first, then by order and arrival
+	urgentSent     *rollingWindow // urgent grants: the live work to make room for
+	pace           *pace          // spreads bulk requests over the window
 	remaining      int
 	dailyRemaining int
 	sent, limited  int64
@@ -160,6 +164,20 @@ type urgentKey struct{}
 
 func isUrgent(ctx context.Context) bool { v, _ := ctx.Value(urgentKey{}).(bool); return v }
 
+// HurriedWhen puts ctx's requests before other bulk requests while flag is
+// set — also those already waiting: a bulk run that a live one waits for
+// goes first, within the bulk share of the budget.
+func HurriedWhen(ctx context.Context, flag *atomic.Bool) context.Context {
+	return context.WithValue(ctx, urgentFlagKey{}, flag)
+}
+
+type urgentFlagKey struct{}
+
+func urgentFlag(ctx context.Context) *atomic.Bool {
+	v, _ := ctx.Value(urgentFlagKey{}).(*atomic.Bool)
+	return v
+}
+
 // Ordered gives ctx's requests a place among the waiting ones: lower goes
 // first. A sync run passes its start order, so an earlier run's writes —
 // which later runs sharing its records wait for — go before a later run's
@@ -172,16 +190,20 @@ type seqKey struct{}
 
 func seqOf(ctx context.Context) int64 { v, _ := ctx.Value(seqKey{}).(int64); return v }
 
-// liveShareDiv sets the share of a window held back from bulk requests
-// after an urgent one: a tenth, about ten requests of HubSpot's 110, room
-// for a live order every second beside a backfill. Without live work bulk
-// requests get the whole budget.
-const liveShareDiv = 10
+// While live work arrives, bulk requests leave room for as many urgent
+// requests as the last window saw — at least a tenth of it (about ten of
+// HubSpot's 110), at most half, so a backfill always moves. Without live
+// work bulk requests get the whole budget.
+const (
+	liveShareMinDiv = 10
+	liveShareMaxDiv = 2
+)
 
 // waiter is a request waiting for budget. Its channel is closed when it is
 // granted a send (granted) or must look at the portal again (a pause).
 type waiter struct {
 	urgent  bool
+	flag    *atomic.Bool // urgent while set
 	seq     int64
 	granted bool
 	at      time.Time // when granted
@@ -194,7 +216,7 @@ type waiter struct {
 // instead of holding a worker for hours. Waiting is never an error and
 // never an attempt.
 func (p *portalLimiter) acquire(ctx context.Context, op string, maxBlock time.Duration) (sentAt time.Time, err error) {
-	urgent, seq := isUrgent(ctx), seqOf(ctx)
+	urgent, flag, seq := isUrgent(ctx), urgentFlag(ctx), seqOf(ctx)
 	for {
 		p.mu.Lock()
 		now := p.clock.Now()
@@ -209,9 +231,10 @@ func (p *portalLimiter) acquire(ctx context.Context, op string, maxBlock time.Du
 			}
 			continue
 		}
-		w := &waiter{urgent: urgent, seq: seq, ch: make(chan struct{})}
-		if p.place(w) == 0 && p.budget.free(now) > p.keepFor(urgent, now) {
-			p.grantLocked(urgent, now)
+		w := &waiter{urgent: urgent, flag: flag, seq: seq, ch: make(chan struct{})}
+		p.resortLocked()
+		if p.place(w) == 0 && p.roomFor(w.urgent, now) {
+			p.grantLocked(w.urgent, now)
 			p.mu.Unlock()
 			return now, nil
 		}
@@ -269,26 +292,48 @@ func (p *portalLimiter) place(w *waiter) int {
 	return sort.Search(len(p.waiters), func(i int) bool { return w.before(p.waiters[i]) })
 }
 
+// rank orders waiters: live work, then hurried bulk work, then the rest.
+func (w *waiter) rank() int {
+	switch {
+	case w.urgent:
+		return 0
+	case w.flag != nil && w.flag.Load():
+		return 1
+	}
+	return 2
+}
+
 func (w *waiter) before(o *waiter) bool {
-	if w.urgent != o.urgent {
-		return w.urgent
+	if a, b := w.rank(), o.rank(); a != b {
+		return a < b
 	}
 	return w.seq < o.seq
+}
+
+// resortLocked puts waiters hurried since they queued in their place.
+func (p *portalLimiter) resortLocked() {
+	sort.SliceStable(p.waiters, func(i, j int) bool { return p.waiters[i].before(p.waiters[j]) })
 }
 
 // keepFor is how much of the window a request must leave free: a share for
 // live work from bulk requests while live work arrives.
 func (p *portalLimiter) keepFor(urgent bool, now time.Time) int {
-	if urgent || p.lastUrgent.IsZero() || now.Sub(p.lastUrgent) >= p.window {
+	if urgent {
 		return 0
 	}
-	return p.perWindow / liveShareDiv
+	live := len(p.urgentSent.current(now))
+	if live == 0 {
+		return 0
+	}
+	return min(max(live, p.perWindow/liveShareMinDiv), p.perWindow/liveShareMaxDiv)
 }
 
 func (p *portalLimiter) grantLocked(urgent bool, now time.Time) {
 	p.budget.take(now)
 	if urgent {
-		p.lastUrgent = now
+		p.urgentSent.take(now)
+	} else {
+		p.pace.take(now)
 	}
 	p.inflight++
 	p.sent++
@@ -317,7 +362,22 @@ func (p *portalLimiter) wakeLocked(now time.Time) time.Time {
 		return p.pausedUntil
 	}
 	urgent := len(p.waiters) > 0 && p.waiters[0].urgent
-	return p.budget.nextFree(now, p.keepFor(urgent, now))
+	at := p.budget.nextFree(now, p.keepFor(urgent, now))
+	if !urgent {
+		if t := p.pace.ready(now); t.After(at) {
+			at = t
+		}
+	}
+	return at
+}
+
+// roomFor says whether a request may go now: room in the window beyond
+// what is held back for live work, and for bulk work a token of the pace.
+func (p *portalLimiter) roomFor(urgent bool, now time.Time) bool {
+	if p.budget.free(now) <= p.keepFor(urgent, now) {
+		return false
+	}
+	return urgent || !p.pace.ready(now).After(now)
 }
 
 // dispatchLocked grants waiters in queue order while there is room.
@@ -325,9 +385,10 @@ func (p *portalLimiter) dispatchLocked(now time.Time) {
 	if now.Before(p.pausedUntil) {
 		return
 	}
+	p.resortLocked()
 	for len(p.waiters) > 0 {
 		w := p.waiters[0]
-		if p.budget.free(now) <= p.keepFor(w.urgent, now) {
+		if !p.roomFor(w.urgent, now) {
 			return
 		}
 		p.waiters = p.waiters[1:]
@@ -380,6 +441,8 @@ func (p *portalLimiter) observeLocked(h http.Header, now, sentAt time.Time) {
 		if per != p.perWindow || window != p.window {
 			p.perWindow, p.window = per, window
 			p.budget.setLimit(per, window)
+			p.urgentSent.setLimit(per, window)
+			p.pace.set(per, window)
 		}
 	}
 	if rem, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Remaining")); err == nil {

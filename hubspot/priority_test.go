@@ -134,8 +134,8 @@ func TestGovernorReadsRemainingAgainstItsOwnSends(t *testing.T) {
 			fc := clockwork.NewFakeClockAt(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
 			p := NewGovernor(fc).portal(1)
 			var last time.Time
-			for i := 0; i < 51; i++ { // 51 in flight at once
-				at, err := p.acquire(context.Background(), "read", time.Minute)
+			for i := 0; i < 51; i++ { // 51 in flight at once (urgent: not paced)
+				at, err := p.acquire(Urgent(context.Background()), "read", time.Minute)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -155,5 +155,28 @@ func TestGovernorReadsRemainingAgainstItsOwnSends(t *testing.T) {
 				t.Fatalf("free = %d, want %d", free, want)
 			}
 		})
+	}
+}
+
+// The room bulk requests leave grows with the live work of the last
+// window, from a tenth to at most half of it.
+func TestGovernorHoldsBackWhatLiveWorkNeeds(t *testing.T) {
+	cases := []struct{ urgent, want int }{{0, 0}, {1, 10}, {10, 10}, {30, 30}, {80, 53}}
+	for _, c := range cases {
+		fc := clockwork.NewFakeClockAt(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+		p := NewGovernor(fc).portal(1)
+		for i := 0; i < c.urgent; i++ {
+			p.urgentSent.take(fc.Now())
+		}
+		if got := p.keepFor(false, fc.Now()); got != c.want {
+			t.Errorf("after %d urgent requests bulk leaves %d, want %d", c.urgent, got, c.want)
+		}
+		if got := p.keepFor(true, fc.Now()); got != 0 {
+			t.Errorf("urgent requests leave %d, want 0", got)
+		}
+		fc.Advance(DefaultWindow)
+		if got := p.keepFor(false, fc.Now()); got != 0 {
+			t.Errorf("a window later bulk leaves %d, want 0", got)
+		}
 	}
 }

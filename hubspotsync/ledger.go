@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
@@ -13,19 +14,31 @@ import (
 // record. Runs may sync side by side (several batches in flight per portal,
 // the live lane beside a backfill); a record shared with an earlier run is
 // read only once that run has written it, so the modes still apply as if
-// the orders were processed one by one. The earlier run hands over what it
-// wrote, which spares the later one a read.
+// the orders were processed one by one, in the order the runs reached the
+// record. The earlier run hands over what it wrote, which spares the later
+// one a read.
+//
+// A live run (a webhook's order, Sync now) does not queue behind bulk runs
+// that have not started writing the record yet: it goes before them, as if
+// its job had run first, and a bulk run that had read the record applies
+// its orders again on what the live run left before it writes. The runs a
+// live run does wait for are hurried: their calls become urgent too.
 type ledger struct {
 	mu   sync.Mutex
-	last map[string]*hold // the latest run's hold on each record, by portal and key
+	last map[string]*hold // the latest hold on each record, by portal and key
 }
 
 // hold is one run's claim on one record. done is closed once the run has
 // written the record or given it up; state is set before, when the record
 // is known to hold exactly what the run wrote.
 type hold struct {
-	done  chan struct{}
-	state *handover
+	done    chan struct{}
+	state   *handover
+	after   *hold        // the hold to wait for; guarded by the ledger's lock
+	base    *hold        // the hold whose result the run built on (nil: HubSpot's)
+	writing bool         // the run's write of the record may be on its way
+	live    bool         // the run is a live one
+	hurry   *atomic.Bool // the run's: set when a live run waits for it
 }
 
 // handover is a record as a run left it.
@@ -43,6 +56,17 @@ func (h *hold) isDone() bool {
 	default:
 		return false
 	}
+}
+
+// predecessor is the hold ob waits for, nil when none.
+func (r *run) predecessor(ob *object) *hold {
+	l := r.p.ledger
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ob.hold == nil {
+		return nil
+	}
+	return ob.hold.after
 }
 
 // phases splits the run's records in two when it may: those no earlier
@@ -71,7 +95,7 @@ func (r *run) phases() []func(*object) bool {
 	}
 	later := map[*object]bool{}
 	for _, ob := range r.objects {
-		if ob.after != nil && !ob.after.isDone() {
+		if pred := r.predecessor(ob); pred != nil && !pred.isDone() {
 			later[ob] = true
 		}
 	}
@@ -89,17 +113,26 @@ func (r *run) ledgerKey(ob *object) string {
 }
 
 // holdRecords queues the run behind earlier runs on every record it
-// touches. It is called in the order runs start, so a later run always
-// waits for an earlier one and never the other way round.
+// touches. It is called in the order runs start; a live run goes before
+// the bulk runs that have not started writing the record.
 func (r *run) holdRecords() {
 	l := r.p.ledger
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, ob := range r.objects {
 		k := r.ledgerKey(ob)
-		ob.after = l.last[k]
-		ob.hold = &hold{done: make(chan struct{})}
-		l.last[k] = ob.hold
+		h := &hold{done: make(chan struct{}), live: r.live, hurry: &r.hurry}
+		ob.hold = h
+		pred, succ := l.last[k], (*hold)(nil)
+		for r.live && pred != nil && !pred.writing && !pred.live && !pred.isDone() {
+			succ, pred = pred, pred.after
+		}
+		h.after = pred
+		if succ != nil {
+			succ.after = h
+		} else {
+			l.last[k] = h
+		}
 	}
 }
 
@@ -132,19 +165,89 @@ func (r *run) releaseRecords(pick ...func(*object) bool) {
 	}
 }
 
+// reach returns the hold ob waits for now and notes it as the one the
+// run builds on. A live run hurries every run it waits for.
+func (r *run) reach(ob *object) *hold {
+	l := r.p.ledger
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ob.hold == nil {
+		return nil
+	}
+	pred := ob.hold.after
+	ob.hold.base = pred
+	if r.live || r.hurry.Load() {
+		for p := pred; p != nil && !p.isDone(); p = p.after {
+			if !p.live {
+				p.hurry.Store(true)
+			}
+		}
+	}
+	return pred
+}
+
+// beginWrites marks the picked records as being written, so no live run
+// goes before them any more. A live run that went before since the record
+// was read has written it meanwhile: the record is taken over from it (or
+// read again) and the run's orders applied again on it.
+func (r *run) beginWrites(pick func(*object) bool) {
+	l := r.p.ledger
+	overtaken := false
+	defer func() {
+		if overtaken {
+			// An order that failed on a record taken over must not write
+			// to the others either.
+			r.simulateAll(pick)
+		}
+	}()
+	for _, ob := range r.objects {
+		if ob.fail != nil || ob.hold == nil || !pick(ob) || !ob.live() {
+			continue
+		}
+		for {
+			l.mu.Lock()
+			if ob.hold.after == ob.hold.base || ob.upsert {
+				// Upserts read nothing: they only wait for the latest.
+				ob.hold.writing = true
+				l.mu.Unlock()
+				if ob.upsert {
+					if _, err := r.awaitEarlier(r.ctx, ob); err != nil {
+						r.failObject(ob, failureOf(err, ob.subject()))
+					}
+				}
+				break
+			}
+			l.mu.Unlock()
+			overtaken = true
+			needs, err := r.awaitEarlier(r.ctx, ob)
+			if err != nil {
+				r.failObject(ob, failureOf(err, ob.subject()))
+				break
+			}
+			if needs {
+				r.readChunk(groupKey{ob.ot, ob.idProp}, []*object{ob})
+			}
+			if ob.fail != nil {
+				break
+			}
+			r.resimulate(ob)
+		}
+	}
+}
+
 // awaitEarlier waits for the earlier run on ob, if any, and takes the
 // record over from it. It reports whether ob still needs a read.
 func (r *run) awaitEarlier(ctx context.Context, ob *object) (needsRead bool, err error) {
-	if ob.after == nil {
+	pred := r.reach(ob)
+	if pred == nil {
 		return true, nil
 	}
 	select {
-	case <-ob.after.done:
+	case <-pred.done:
 	case <-ctx.Done():
 		return false, ctx.Err()
 	}
-	st := ob.after.state
-	ob.after = nil
+	st := pred.state
 	if st == nil {
 		return true, nil
 	}

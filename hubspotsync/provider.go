@@ -142,9 +142,7 @@ type object struct {
 	fail      *failure          // read or write failure
 	written   bool              // written (or nothing to write) successfully
 	simulated bool
-	after     *hold // an earlier run's hold on the record: read only after it
 	hold      *hold // this run's hold, released once written
-	reread    bool  // the earlier run could not hand the record over
 	upsert    bool  // every row Overwrite by a unique key: written without a read
 }
 
@@ -163,20 +161,25 @@ type run struct {
 	orders  []*orderState
 	objects []*object
 	byKey   map[string]*object
-	trace   string // trace id prefix, unique per run
-	budget  int    // extra calls bisection may still spend
+	trace   string      // trace id prefix, unique per run
+	live    bool        // a live-lane run: someone waits for it
+	hurry   atomic.Bool // a live run waits for this one: its calls go first among bulk ones
+	budget  int         // extra calls bisection may still spend
 }
 
 // Sync implements datasync.Provider: DESIGN §5 steps 1–8 for one event.
 func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobResult {
 	seq := p.runs.Add(1)
+	r := &run{p: p, eventID: b.EventID, byKey: map[string]*object{}, live: b.Live,
+		trace: fmt.Sprintf("ph%d-%d-", b.EventID, seq)}
 	// Earlier runs' calls first: later runs sharing records wait for them.
 	ctx = hubspot.Ordered(ctx, seq)
 	if b.Live {
 		ctx = hubspot.Urgent(ctx)
+	} else {
+		ctx = hubspot.HurriedWhen(ctx, &r.hurry)
 	}
-	r := &run{p: p, ctx: ctx, eventID: b.EventID, byKey: map[string]*object{},
-		trace: fmt.Sprintf("ph%d-%d-", b.EventID, seq)}
+	r.ctx = ctx
 	for _, j := range b.Jobs {
 		r.orders = append(r.orders, &orderState{job: j, row: b.Orders[j.OrderID]})
 	}

@@ -56,24 +56,42 @@ func chunks(obs []*object, n int) [][]*object {
 // this process is writing are read after it (or taken over from it);
 // upserted records are not read at all.
 func (r *run) read(pick func(*object) bool) {
-	pick = both(pick, func(ob *object) bool { return !ob.upsert })
-	r.readAll(both(pick, func(ob *object) bool { return ob.live() && ob.after == nil }))
-	waited := false
+	pick = both(pick, func(ob *object) bool { return !ob.upsert && ob.live() })
+	var first, later []*object
 	for _, ob := range r.objects {
-		if ob.fail != nil || ob.after == nil || !pick(ob) || !ob.live() {
+		if ob.fail != nil || !pick(ob) {
 			continue
 		}
-		waited = true
+		if r.predecessor(ob) == nil {
+			r.reach(ob)
+			first = append(first, ob)
+		} else {
+			later = append(later, ob)
+		}
+	}
+	r.readAll(in(first))
+	var again []*object
+	for _, ob := range later {
+		if !ob.live() {
+			continue
+		}
 		needs, err := r.awaitEarlier(r.ctx, ob)
 		if err != nil {
 			r.failObject(ob, failureOf(err, ob.subject()))
 		} else if needs {
-			ob.reread = true
+			again = append(again, ob)
 		}
 	}
-	if waited {
-		r.readAll(both(pick, func(ob *object) bool { return ob.live() && ob.reread }))
+	r.readAll(both(in(again), (*object).live))
+}
+
+// in picks the objects of a list.
+func in(obs []*object) func(*object) bool {
+	set := make(map[*object]bool, len(obs))
+	for _, ob := range obs {
+		set[ob] = true
 	}
+	return func(ob *object) bool { return set[ob] }
 }
 
 func both(a, b func(*object) bool) func(*object) bool {
@@ -160,13 +178,7 @@ func (r *run) applyRead(obs []*object, res *hubspot.ReadResult, err error) {
 // group. An upserted record waits for an earlier run writing it, so the
 // last write is the latest order's.
 func (r *run) write(pick func(*object) bool) {
-	for _, ob := range r.objects {
-		if ob.upsert && ob.after != nil && ob.fail == nil && pick(ob) && ob.live() {
-			if _, err := r.awaitEarlier(r.ctx, ob); err != nil {
-				r.failObject(ob, failureOf(err, ob.subject()))
-			}
-		}
-	}
+	r.beginWrites(pick)
 	keys, byGroup := r.groups(both(pick, (*object).live))
 	type task struct {
 		k    groupKey
