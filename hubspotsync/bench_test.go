@@ -43,6 +43,12 @@ type benchWorld struct {
 
 func newBenchWorld(b testing.TB, orders int, listener pretix.OrderListener, pretixOpts pretixfake.Options) *benchWorld {
 	b.Helper()
+	return newBenchWorldWith(b, orders, listener, pretixOpts)
+}
+
+// newBenchWorldWith also seeds further events, with as many orders each.
+func newBenchWorldWith(b testing.TB, orders int, listener pretix.OrderListener, pretixOpts pretixfake.Options, more ...string) *benchWorld {
+	b.Helper()
 	h := newHarness(b, harnessOpts{realTime: true, fake: hubspotfake.Options{Latency: hubspotfake.RealisticLatency(2026)}})
 	w := &benchWorld{harness: h}
 	pretixOpts.NoRateLimit = true
@@ -53,6 +59,11 @@ func newBenchWorld(b testing.TB, orders int, listener pretix.OrderListener, pret
 	h.must(w.pfake.SeedEvent(benchOrg, "conf", pretixfake.EventSpec{Name: pretixfake.LocalizedString{"en": "Bench Con"}, NameScheme: "given_family"}))
 	if orders > 0 {
 		_, err := w.pfake.GenerateOrders(benchOrg, "conf", orders, rand.New(rand.NewSource(2026)))
+		h.must(err)
+	}
+	for i, slug := range more {
+		h.must(w.pfake.SeedEvent(benchOrg, slug, pretixfake.EventSpec{Name: pretixfake.LocalizedString{"en": "Bench Con " + slug}, NameScheme: "given_family"}))
+		_, err := w.pfake.GenerateOrders(benchOrg, slug, orders, rand.New(rand.NewSource(int64(2027+i))))
 		h.must(err)
 	}
 	w.pts = httptest.NewServer(w.pfake.Handler())
@@ -407,5 +418,76 @@ func (w *benchWorld) untilDeal(b *testing.B, code string, start time.Time) time.
 			return time.Minute
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// BenchmarkSyncTwoPortals drains 5,000 orders of each of two events whose
+// HubSpot portals differ, side by side in one worker process: each portal
+// has its own budget, so each must be used as fully as one alone. It
+// reports the lower of the two limit-use figures, each measured from the
+// worker's start to that portal's last request.
+func BenchmarkSyncTwoPortals(b *testing.B) {
+	const perEvent = 5000
+	for i := 0; i < b.N; i++ {
+		w := newBenchWorldWith(b, perEvent, pretix.NopListener{}, pretixfake.Options{}, "conf2")
+		h := w.harness
+		h.connect(hubA)
+		h.standardSet()
+		first := h.event
+		h.must(h.db.Model(&models.PretixEvent{}).Where("organizer_id = ? AND slug = 'conf2'", w.orgID).Pluck("id", &h.event).Error)
+		h.addProperties(hubB)
+		h.connect(hubB)
+		h.standardSet()
+		enq := datasync.NewEnqueuer(h.db, h.q, nil, quiet)
+		queued, byHub := 0, map[int64]int{}
+		for hub, ev := range map[int64]int64{hubA: first, hubB: h.event} {
+			var ids []int64
+			h.must(h.db.Model(&models.PretixOrder{}).Where("event_id = ?", ev).Order("id").Pluck("id", &ids).Error)
+			res, err := enq.SyncNow(h.ctx, ev, ids, datasync.TriggerBulk)
+			h.must(err)
+			queued += res.Queued
+			byHub[hub] = res.Queued
+		}
+		time.Sleep(10 * time.Second) // the setup's calls leave the window
+		h.fake.ResetStats()
+
+		var tmu sync.Mutex
+		count := map[int64]int{}
+		last := map[int64]time.Time{}
+		h.setHook(func(_ http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if hub, ok := h.fake.HubOfRequest(r); ok {
+				tmu.Lock()
+				count[hub]++
+				last[hub] = time.Now()
+				tmu.Unlock()
+			}
+			return false
+		})
+		cmd := workerCmd(b, workerConfig{DB: h.dbPath, APIBase: h.ts.URL, ClientID: h.fake.ClientID(), ClientSecret: h.fake.ClientSecret(),
+			BatchSize: 1000, InFlight: benchInFlight(), Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("worker: %v", err)
+		}
+		rep := parseReport(b, out)
+		if rep.Failed != 0 || rep.Done != int64(queued) {
+			b.Fatalf("%d of %d orders synced, %d failed", rep.Done, queued, rep.Failed)
+		}
+		if st := h.fake.Stats(); st.RateLimited != 0 {
+			b.Fatalf("%d requests refused with 429", st.RateLimited)
+		}
+		minUse := 2.0
+		for _, hub := range []int64{hubA, hubB} {
+			span := last[hub].Sub(time.UnixMilli(rep.StartedAt))
+			use := float64(count[hub]) / (110 * span.Seconds() / 10)
+			deals := len(h.fake.Records(hub, "deals"))
+			b.Logf("portal %d: %d requests until %v after the start: limit use %.3f; %d deals", hub, count[hub], span.Round(time.Millisecond), use, deals)
+			if deals != byHub[hub] {
+				b.Fatalf("portal %d holds %d deals for %d orders", hub, deals, byHub[hub])
+			}
+			minUse = min(minUse, use)
+		}
+		b.Logf("drained %d orders of two events in %v", rep.Done, time.Duration(rep.DrainMS)*time.Millisecond)
+		fmt.Printf("BENCH sync_two_portals_min_use %.3f ratio\n", minUse)
 	}
 }

@@ -2,7 +2,9 @@ package hubspotfake
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -174,4 +176,19 @@ func (s *Server) UninstallApp(hubID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.portalLocked(hubID).installed = false
+}
+
+// HubOfRequest returns the portal a request's access token belongs to, for
+// benchmarks that count requests per portal.
+func (s *Server) HubOfRequest(r *http.Request) (int64, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return 0, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if at, found := s.access[tok]; found {
+		return at.hub, true
+	}
+	return 0, false
 }
