@@ -68,9 +68,13 @@ func (r *run) associate() {
 		err   error
 	}
 	var tasks []task
+	per := hubspot.MaxAssociationInputs
+	if r.p.perOrder {
+		per = 1
+	}
 	for _, g := range groups {
-		for start := 0; start < len(g.pairs); start += hubspot.MaxAssociationInputs {
-			tasks = append(tasks, task{g: g, chunk: g.pairs[start:min(start+hubspot.MaxAssociationInputs, len(g.pairs))]})
+		for start := 0; start < len(g.pairs); start += per {
+			tasks = append(tasks, task{g: g, chunk: g.pairs[start:min(start+per, len(g.pairs))]})
 		}
 	}
 	concurrently(len(tasks), func(i int) {

@@ -491,3 +491,51 @@ func BenchmarkSyncTwoPortals(b *testing.B) {
 		fmt.Printf("BENCH sync_two_portals_min_use %.3f ratio\n", minUse)
 	}
 }
+
+// BenchmarkSyncBatchingGain syncs the same 1,000 orders twice in one run:
+// once in per-order mode (one order at a time, one record per call, one
+// association per call: the call pattern of pretix's own plugin) into
+// portal A, once batched into portal B, and reports how many times more
+// requests per order the first needs. Request counts do not depend on
+// time, so this runs against an emulator that answers at once with a
+// limit raised out of the way: the per-order run would take the best part
+// of an hour otherwise.
+func BenchmarkSyncBatchingGain(b *testing.B) {
+	const orders = 1000
+	for i := 0; i < b.N; i++ {
+		w := newBenchWorld(b, orders, pretix.NopListener{}, pretixfake.Options{})
+		h := w.harness
+		h.fake.SetLatency(hubspotfake.Latency{})
+		// A limit so high that neither it nor our governor, which follows
+		// HubSpot's advertised Max, slows the per-order run down.
+		h.fake.SetRateLimit(hubspotfake.RateLimit{Max: 1_000_000})
+		var ids []int64
+		h.must(h.db.Model(&models.PretixOrder{}).Where("event_id = ?", h.event).Order("id").Pluck("id", &ids).Error)
+		perOrder := func(mode string, p *Provider, hub int64) float64 {
+			if hub != hubA { // the world has portal A's properties
+				h.addProperties(hub)
+			}
+			h.connect(hub)
+			h.fake.ResetStats()
+			runner := datasync.NewRunner(h.db, h.q, clockwork.NewRealClock(), quiet, []datasync.Provider{p},
+				datasync.RunnerOptions{Owner: "bench-" + mode, BatchSize: 1000})
+			res, err := datasync.NewEnqueuer(h.db, h.q, nil, quiet).SyncNow(h.ctx, h.event, ids, datasync.TriggerBulk)
+			h.must(err)
+			h.must(runner.RunOnce(h.ctx))
+			var left int64
+			h.must(h.db.Model(&models.SyncJob{}).Count(&left).Error)
+			deals := len(h.fake.Records(hub, "deals"))
+			if left != 0 || deals != res.Queued {
+				b.Fatalf("%s: %d jobs left, %d deals for %d orders", mode, left, deals, res.Queued)
+			}
+			n := h.fake.Stats().Total
+			b.Logf("%s: %d requests for %d orders", mode, n, res.Queued)
+			return float64(n) / float64(res.Queued)
+		}
+		h.standardSet()
+		single := perOrder("per order", New(Options{DB: h.db, Portals: h.hs, Logger: quiet, PerOrder: true}), hubA)
+		batched := perOrder("batched", h.prov, hubB)
+		fmt.Printf("BENCH sync_per_order_requests_per_order %.2f req/order\n", single)
+		fmt.Printf("BENCH sync_batching_gain %.0f ratio\n", single/batched)
+	}
+}

@@ -40,6 +40,10 @@ type Options struct {
 	Portals Portals
 	Clock   clockwork.Clock
 	Logger  *slog.Logger
+	// PerOrder syncs one order at a time with one record per call and
+	// one association per call — the call pattern of pretix's own plugin
+	// — as a baseline for benchmarks. Never set in production.
+	PerOrder bool
 	// MaxAttempts is the queue's attempt budget: a temporary failure on the
 	// last attempt is written to the order history (earlier ones are not,
 	// since they heal themselves). Default datasync.DefaultRetryPolicy's.
@@ -53,6 +57,7 @@ type Provider struct {
 	clock       clockwork.Clock
 	log         *slog.Logger
 	maxAttempts int
+	perOrder    bool
 	runs        atomic.Int64 // numbers runs, for unique trace ids
 	ledger      *ledger
 
@@ -73,7 +78,7 @@ func New(o Options) *Provider {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = datasync.DefaultRetryPolicy.MaxAttempts
 	}
-	return &Provider{db: o.DB, portals: o.Portals, clock: o.Clock, log: o.Logger, maxAttempts: o.MaxAttempts,
+	return &Provider{db: o.DB, portals: o.Portals, clock: o.Clock, log: o.Logger, maxAttempts: o.MaxAttempts, perOrder: o.PerOrder,
 		resolvers: map[int64]resolverEntry{}, ledger: newLedger()}
 }
 
@@ -169,6 +174,15 @@ type run struct {
 
 // Sync implements datasync.Provider: DESIGN §5 steps 1–8 for one event.
 func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobResult {
+	if p.perOrder && len(b.Jobs) > 1 {
+		var out []datasync.JobResult
+		for _, j := range b.Jobs {
+			one := b
+			one.Jobs, one.Overlap = []models.SyncJob{j}, nil
+			out = append(out, p.Sync(ctx, one)...)
+		}
+		return out
+	}
 	seq := p.runs.Add(1)
 	r := &run{p: p, eventID: b.EventID, byKey: map[string]*object{}, live: b.Live,
 		trace: fmt.Sprintf("ph%d-%d-", b.EventID, seq)}

@@ -37,6 +37,14 @@ func (r *run) groups(pick func(*object) bool) ([]groupKey, map[groupKey][]*objec
 	return keys, out
 }
 
+// chunk is how many records go in one call: one in per-order mode.
+func (r *run) chunk() int {
+	if r.p.perOrder {
+		return 1
+	}
+	return hubspot.MaxBatchInputs
+}
+
 func chunks(obs []*object, n int) [][]*object {
 	var out [][]*object
 	for len(obs) > n {
@@ -108,7 +116,7 @@ func (r *run) readAll(pick func(*object) bool) {
 	}
 	var tasks []task
 	for _, k := range keys {
-		for _, chunk := range chunks(byGroup[k], hubspot.MaxBatchInputs) {
+		for _, chunk := range chunks(byGroup[k], r.chunk()) {
 			tasks = append(tasks, task{k: k, obs: chunk})
 		}
 	}
@@ -203,7 +211,7 @@ func (r *run) write(pick func(*object) bool) {
 			}
 		}
 		for kind, obs := range [...][]*object{writeCreate: creates, writeUpdate: updates, writeUpsert: upserts} {
-			for _, chunk := range chunks(obs, hubspot.MaxBatchInputs) {
+			for _, chunk := range chunks(obs, r.chunk()) {
 				tasks = append(tasks, task{k: k, kind: writeKind(kind), obs: chunk})
 			}
 		}
@@ -252,7 +260,7 @@ const (
 func (r *run) settle(k groupKey, unsure []*object) {
 	var creates, updates []*object
 	for attempt := 1; ; attempt++ {
-		for _, chunk := range chunks(unsure, hubspot.MaxBatchInputs) {
+		for _, chunk := range chunks(unsure, r.chunk()) {
 			r.readChunk(k, chunk)
 		}
 		for _, ob := range unsure {
@@ -277,7 +285,7 @@ func (r *run) settle(k groupKey, unsure []*object) {
 			break
 		}
 		unsure = nil
-		for _, chunk := range chunks(creates, hubspot.MaxBatchInputs) {
+		for _, chunk := range chunks(creates, r.chunk()) {
 			unsure = append(unsure, r.createChunk(k, chunk)...)
 		}
 		creates = nil
@@ -289,7 +297,7 @@ func (r *run) settle(k groupKey, unsure []*object) {
 		r.failObject(ob, &failure{mode: modeTemporary, msg: "HubSpot did not confirm creating the record twice; the sync is retried automatically (" + ob.subject() + ").",
 			detail: map[string]any{"object": ob.subject()}})
 	}
-	for _, chunk := range chunks(updates, hubspot.MaxBatchInputs) {
+	for _, chunk := range chunks(updates, r.chunk()) {
 		r.updateChunk(k, chunk)
 	}
 }

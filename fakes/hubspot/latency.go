@@ -50,20 +50,33 @@ func newLatencyModel(cfg Latency) *latencyModel {
 	return &latencyModel{cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, 0x1a7e))}
 }
 
+// set replaces the model's configuration; the random draws go on.
+func (m *latencyModel) set(cfg Latency) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cfg = cfg
+}
+
 // draw returns how long the request to pattern with body takes.
 func (m *latencyModel) draw(pattern string, body []byte) time.Duration {
-	if m == nil || !m.cfg.On {
+	if m == nil {
 		return 0
 	}
-	span, scale := m.cfg.Page, 1.0
+	m.mu.Lock()
+	cfg := m.cfg
+	m.mu.Unlock()
+	if !cfg.On {
+		return 0
+	}
+	span, scale := cfg.Page, 1.0
 	switch {
 	case strings.HasSuffix(pattern, "/batch/read") || strings.HasPrefix(pattern, "GET /crm/"):
-		span = m.cfg.Read
+		span = cfg.Read
 	case strings.Contains(pattern, "/batch/"):
-		span = m.cfg.Write
+		span = cfg.Write
 		per := 100.0
 		if strings.HasPrefix(pattern, "POST /crm/associations/") {
-			span, per = m.cfg.Associate, 1000
+			span, per = cfg.Associate, 1000
 		}
 		var in struct {
 			Inputs []json.RawMessage `json:"inputs"`
@@ -75,8 +88,8 @@ func (m *latencyModel) draw(pattern string, body []byte) time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := time.Duration(float64(between(m.rnd, span)) * scale)
-	if m.cfg.TailRate > 0 && m.rnd.Float64() < m.cfg.TailRate {
-		d += between(m.rnd, m.cfg.TailExtra)
+	if cfg.TailRate > 0 && m.rnd.Float64() < cfg.TailRate {
+		d += between(m.rnd, cfg.TailExtra)
 	}
 	return d
 }

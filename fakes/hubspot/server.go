@@ -232,6 +232,9 @@ func (s *Server) SetRateLimit(rl RateLimit) {
 	s.opts.RateLimit = rl
 }
 
+// SetLatency replaces the latency model (the zero value answers at once).
+func (s *Server) SetLatency(l Latency) { s.latency.set(l) }
+
 // AddStaticToken registers a service key / private-app token.
 func (s *Server) AddStaticToken(t StaticToken) {
 	s.mu.Lock()
