@@ -31,10 +31,11 @@ type Batch struct {
 	// Live says the jobs come from the live lane (webhooks, Sync now,
 	// Retry): someone waits for them, so they go before bulk work.
 	Live bool
-	// Overlap lets the next batch start syncing while this one finishes
-	// work that later batches do not depend on (for HubSpot: linking the
-	// records after they are written). A provider may call it once it is
-	// safe; Sync returning counts as a call. Nil outside the runner.
+	// Overlap lets the next batch start syncing while this one goes on. A
+	// provider calls it once a later batch can no longer get ahead of this
+	// one where that matters (for HubSpot: once this batch has queued for
+	// the records it shares with others); Sync returning counts as a call.
+	// Nil outside the runner.
 	Overlap func()
 }
 
@@ -183,8 +184,8 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 
 // laneOf is one lane of one provider.
 type laneOf struct {
-	p    Provider
-	lane Lane
+	provider string
+	lane     Lane
 }
 
 // drainLanes drains every provider's due lanes side by side until none
@@ -212,7 +213,7 @@ func (r *Runner) drainLanes(ctx context.Context) error {
 				return
 			}
 			for _, ln := range lanes {
-				l := laneOf{p, ln}
+				l := laneOf{p.Name(), ln}
 				if running[l] || (!ln.Live && bulk >= r.lanes) {
 					continue
 				}
@@ -225,7 +226,7 @@ func (r *Runner) drainLanes(ctx context.Context) error {
 					wake = make(chan struct{}, 1)
 					liveWake[p.Name()] = wake
 				}
-				go func() { endc <- ended{l, r.drain(ctx, l.p, l.lane, wake)} }()
+				go func() { endc <- ended{l, r.drain(ctx, p, ln, wake)} }()
 			}
 		}
 	}
@@ -240,7 +241,7 @@ func (r *Runner) drainLanes(ctx context.Context) error {
 		case e := <-endc:
 			delete(running, e.l)
 			if e.l.lane.Live {
-				delete(liveWake, e.l.p.Name())
+				delete(liveWake, e.l.provider)
 			} else {
 				bulk--
 			}

@@ -53,7 +53,7 @@ func (r *run) associate() {
 					if t.mp.idx != e || t.obj == nil {
 						continue
 					}
-					if c.pos != nil && t.pos != nil && c.pos.ID != t.pos.ID {
+					if c.posID != nil && t.posID != nil && *c.posID != *t.posID {
 						continue
 					}
 					add(o, c.obj, t.obj)

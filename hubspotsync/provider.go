@@ -113,7 +113,7 @@ func (o *orderState) failWith(f *failure) {
 type contrib struct {
 	order  *orderState
 	mp     *mapPlan
-	pos    *pretixwire.Position // nil for Order mappings
+	posID  *int64 // the position's id; nil for Order mappings
 	obj    *object              // nil when the identifier is empty (skipped)
 	idVal  string
 	writes []write
@@ -297,12 +297,19 @@ func (r *run) extract() {
 				break
 			}
 		}
+		// Extracted: the decoded order is not needed any more, and several
+		// rounds in flight would otherwise hold every one of them.
+		o.o = nil
 	}
 }
 
 func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 	fc := fields.Context{Order: o.o, Position: pos}
-	c := &contrib{order: o, mp: mp, pos: pos}
+	c := &contrib{order: o, mp: mp}
+	if pos != nil {
+		id := pos.ID
+		c.posID = &id
+	}
 	// Properties come first, as in pretix: a broken row fails the order
 	// even when the identifier is empty.
 	for i := range mp.props {

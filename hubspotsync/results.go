@@ -89,10 +89,7 @@ func (r *run) results() []datasync.JobResult {
 func (r *run) result(c *contrib, done bool, now time.Time) (models.SyncResult, bool) {
 	sr := models.SyncResult{MappingID: c.mp.m.ID, Provider: ProviderName, ObjectType: string(c.mp.ot),
 		IDProperty: c.mp.m.IDProperty, IDValue: c.idVal, Action: c.action, TransmittedAt: now}
-	if c.pos != nil {
-		id := c.pos.ID
-		sr.PositionID = &id
-	}
+	sr.PositionID = c.posID
 	if c.obj == nil {
 		return sr, true // skipped: empty identifier
 	}
