@@ -113,8 +113,8 @@ func (o *orderState) failWith(f *failure) {
 type contrib struct {
 	order  *orderState
 	mp     *mapPlan
-	posID  *int64 // the position's id; nil for Order mappings
-	obj    *object              // nil when the identifier is empty (skipped)
+	posID  *int64  // the position's id; nil for Order mappings
+	obj    *object // nil when the identifier is empty (skipped)
 	idVal  string
 	writes []write
 	action string // created, updated, nothing_to_do (as sequential processing would report)
