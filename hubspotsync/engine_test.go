@@ -328,3 +328,87 @@ func TestConcurrentBatchesEqualOneByOne(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveRunsBesideABackfill lets live runs (one order each) jump ahead of
+// a backfill's overlapping rounds on the same four contacts, against an
+// emulator that takes its time: everything must finish (no run waits for
+// one that waits for it), each order gets one deal, and no contact exists
+// twice.
+func TestLiveRunsBesideABackfill(t *testing.T) {
+	lat := hubspotfake.Latency{On: true, Seed: 5,
+		Read: [2]time.Duration{2 * time.Millisecond, 20 * time.Millisecond}, Write: [2]time.Duration{5 * time.Millisecond, 40 * time.Millisecond},
+		Associate: [2]time.Duration{5 * time.Millisecond, 30 * time.Millisecond}, Page: [2]time.Duration{time.Millisecond, 5 * time.Millisecond},
+		TailRate: 0.1, TailExtra: [2]time.Duration{30 * time.Millisecond, 80 * time.Millisecond}}
+	cases := []struct {
+		name     string
+		mappings func(*harness)
+	}{
+		{"with Add to list", func(h *harness) { h.standardMappings() }},
+		{"without Add to list", (*harness).standardSet},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{realTime: true, fake: hubspotfake.Options{Latency: lat}})
+			h.addProperties(hubA)
+			h.connect(hubA)
+			tc.mappings(h)
+			codes := h.randomOrders(60, 9)
+			runner := datasync.NewRunner(h.db, h.q, clockwork.NewRealClock(), quiet, []datasync.Provider{h.prov},
+				datasync.RunnerOptions{Owner: "test", BatchSize: 3, InFlight: 4})
+			var bulk []int64
+			for _, c := range codes[:45] {
+				bulk = append(bulk, h.orders[c])
+			}
+			h.must(h.q.Enqueue(h.ctx, h.event, bulk, ProviderName, datasync.TriggerBulk, time.Time{}))
+			ctx, cancel := context.WithCancel(h.ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); runner.Work(ctx) }()
+			runner.Poke()
+			for _, c := range codes[45:] {
+				time.Sleep(15 * time.Millisecond)
+				h.must(h.q.Enqueue(h.ctx, h.event, []int64{h.orders[c]}, ProviderName, datasync.TriggerManual, time.Time{}))
+				runner.Poke()
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				var open int64
+				h.must(h.db.Model(&models.SyncJob{}).Where("state <> ?", models.JobFailed).Count(&open).Error)
+				if open == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d jobs still open after a minute: runs wait for each other", open)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			cancel()
+			<-done
+			var failed int64
+			h.must(h.db.Model(&models.SyncJob{}).Count(&failed).Error)
+			deals := map[string]int{}
+			for _, d := range h.fake.Records(hubA, "deals") {
+				deals[d.Properties["pretix_order_key"]]++
+			}
+			if len(deals) != len(codes)-int(failed) {
+				t.Errorf("%d deals for %d orders synced", len(deals), len(codes)-int(failed))
+			}
+			emails := map[string]int{}
+			for _, c := range h.fake.Records(hubA, "contacts") {
+				emails[strings.ToLower(c.Properties["email"])]++
+			}
+			for e, n := range emails {
+				if n > 1 {
+					t.Errorf("contact %s exists %d times", e, n)
+				}
+			}
+			var why []string
+			h.must(h.db.Model(&models.SyncJob{}).Distinct("last_error").Pluck("last_error", &why).Error)
+			for _, m := range why {
+				if !strings.Contains(m, "Add to list cannot add to the number property") {
+					t.Errorf("an order failed with %q; only Add to list onto a filled number may fail", m)
+				}
+			}
+			t.Logf("%d deals, %d contacts, %d orders failed (%v)", len(deals), len(emails), failed, why)
+		})
+	}
+}

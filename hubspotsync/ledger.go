@@ -187,51 +187,58 @@ func (r *run) reach(ob *object) *hold {
 }
 
 // beginWrites marks the picked records as being written, so no live run
-// goes before them any more. A live run that went before since the record
+// goes before them any more. A live run that went before since a record
 // was read has written it meanwhile: the record is taken over from it (or
-// read again) and the run's orders applied again on it.
+// read again) and the run's orders applied again on it; upserts wait for
+// whoever is before them. All waiting happens before any record is marked:
+// a live run may wait for a marked record, so a run must never wait while
+// it holds one that is not written yet.
 func (r *run) beginWrites(pick func(*object) bool) {
 	l := r.p.ledger
 	overtaken := false
-	defer func() {
-		if overtaken {
-			// An order that failed on a record taken over must not write
-			// to the others either.
-			r.simulateAll(pick)
+	for {
+		var waitFor []*object
+		l.mu.Lock()
+		for _, ob := range r.objects {
+			if ob.fail != nil || ob.hold == nil || !pick(ob) || !ob.live() {
+				continue
+			}
+			after := ob.hold.after
+			if (ob.upsert && after != nil && !after.isDone()) || (!ob.upsert && after != ob.hold.base) {
+				waitFor = append(waitFor, ob)
+			}
 		}
-	}()
-	for _, ob := range r.objects {
-		if ob.fail != nil || ob.hold == nil || !pick(ob) || !ob.live() {
-			continue
-		}
-		for {
-			l.mu.Lock()
-			if ob.hold.after == ob.hold.base || ob.upsert {
-				// Upserts read nothing: they only wait for the latest.
-				ob.hold.writing = true
-				l.mu.Unlock()
-				if ob.upsert {
-					if _, err := r.awaitEarlier(r.ctx, ob); err != nil {
-						r.failObject(ob, failureOf(err, ob.subject()))
-					}
+		if len(waitFor) == 0 {
+			for _, ob := range r.objects {
+				if ob.hold != nil && pick(ob) {
+					ob.hold.writing = true
 				}
-				break
 			}
 			l.mu.Unlock()
-			overtaken = true
-			needs, err := r.awaitEarlier(r.ctx, ob)
-			if err != nil {
-				r.failObject(ob, failureOf(err, ob.subject()))
-				break
-			}
-			if needs {
-				r.readChunk(groupKey{ob.ot, ob.idProp}, []*object{ob})
-			}
-			if ob.fail != nil {
-				break
-			}
-			r.resimulate(ob)
+			break
 		}
+		l.mu.Unlock()
+		for _, ob := range waitFor {
+			needs, err := r.awaitEarlier(r.ctx, ob)
+			switch {
+			case err != nil:
+				r.failObject(ob, failureOf(err, ob.subject()))
+			case ob.upsert:
+			default:
+				overtaken = true
+				if needs {
+					r.readChunk(groupKey{ob.ot, ob.idProp}, []*object{ob})
+				}
+				if ob.fail == nil {
+					r.resimulate(ob)
+				}
+			}
+		}
+	}
+	if overtaken {
+		// An order that failed on a record taken over must not write to
+		// the others either.
+		r.simulateAll(pick)
 	}
 }
 
