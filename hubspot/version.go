@@ -5,8 +5,11 @@ import (
 	"strings"
 )
 
-// APIVersion is the date version used in every API path (reference §0).
-const APIVersion = "2026-03"
+// APIVersion is the date version used in every API path (reference §0):
+// the newest stable one. From 2026-09 on HubSpot enforces an admin's
+// property validation rules on every CRM write; a write a rule refuses is a
+// per-record validation error, so it fails only the orders that made it.
+const APIVersion = "2026-09"
 
 // Default base URLs; both are configurable so tests and the demo can point
 // at the emulator.

@@ -399,3 +399,40 @@ func TestWebhookOrderIsSyncedWithinSeconds(t *testing.T) {
 		t.Errorf("%d results for orders placed before activation", n)
 	}
 }
+
+// From the 2026-09 API version on HubSpot enforces an admin's validation
+// rules on API writes: a deal its rule refuses fails only its own order, as
+// a permanent error with HubSpot's message; the other orders are written.
+func TestValidationRuleFailsOnlyItsOwnOrder(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.addProperties(hubA)
+	h.connect(hubA)
+	h.standardSet()
+	h.fake.AddValidationRule(hubA, hubspotfake.ValidationRule{ObjectType: "deals", Property: "description",
+		When: map[string]string{"dealstage": "closedlost"}})
+	codes := h.randomOrders(24, 5)
+	h.sync(codes...)
+	canceled := 0
+	for _, c := range codes {
+		var o models.PretixOrder
+		h.must(h.db.First(&o, h.orders[c]).Error)
+		_, hasDeal := h.fake.FindRecord(hubA, "deals", "pretix_order_key", "CONF-"+c)
+		j := h.job(c)
+		if o.Status == "c" {
+			canceled++
+			if j == nil || j.FailureMode != models.FailurePermanent || !strings.Contains(j.LastError, "description is required when dealstage is closedlost") {
+				t.Errorf("canceled order %s: job %+v, want a permanent failure with HubSpot's message", c, j)
+			}
+			if hasDeal {
+				t.Errorf("canceled order %s has a deal although the rule refuses it", c)
+			}
+			continue
+		}
+		if j != nil || !hasDeal {
+			t.Errorf("order %s (status %s): job %+v, deal %v; want it synced", c, o.Status, j, hasDeal)
+		}
+	}
+	if canceled == 0 || canceled == len(codes) {
+		t.Fatalf("%d of %d orders canceled: the scenario needs both", canceled, len(codes))
+	}
+}

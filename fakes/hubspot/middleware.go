@@ -17,6 +17,7 @@ type callCtx struct {
 	objectType string
 	toType     string
 	body       []byte
+	version    string // the date version in the path
 }
 
 // requireAnyScope returns HubSpot's 403 MISSING_SCOPES body unless the token
@@ -286,6 +287,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, f fault, body 
 		return
 	}
 	c.body = body
+	c.version = r.PathValue("version")
 	if f.kind == faultRateLimit {
 		s.writeRateLimitHeaders(w, c, s.clock.Now())
 		s.writeError(w, rateLimitError("TEN_SECONDLY_ROLLING"))

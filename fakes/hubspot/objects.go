@@ -310,7 +310,7 @@ func (s *Server) batchWrite(w http.ResponseWriter, c *callCtx, kind writeKind) {
 	var plans []planned
 	var fails []failed
 	for _, x := range in.Inputs {
-		p, e := s.planWrite(pt, ot, kind, x, pending)
+		p, e := s.planWrite(c, kind, x, pending)
 		if e != nil {
 			fails = append(fails, failed{trace: x.ObjectWriteTraceID, id: x.ID, err: e})
 			continue
@@ -394,7 +394,8 @@ func (s *Server) checkKeys(pt *portal, ot string, kind writeKind, inputs []write
 }
 
 // planWrite validates one input and returns how to apply it.
-func (s *Server) planWrite(pt *portal, ot string, kind writeKind, x writeInput, pending map[string]string) (planned, *apiError) {
+func (s *Server) planWrite(c *callCtx, kind writeKind, x writeInput, pending map[string]string) (planned, *apiError) {
+	pt, ot := c.portal, c.objectType
 	var existing *record
 	switch kind {
 	case writeUpdate:
@@ -415,6 +416,9 @@ func (s *Server) planWrite(pt *portal, ot string, kind writeKind, x writeInput, 
 	}
 	norm, e := s.validateProps(pt, ot, props, existing)
 	if e != nil {
+		return planned{}, e
+	}
+	if e := s.checkRules(pt, c.version, ot, existing, norm); e != nil {
 		return planned{}, e
 	}
 	id := ""

@@ -335,3 +335,45 @@ func TestPropertiesAndPipelines(t *testing.T) {
 		t.Errorf("closedwon = %v", won)
 	}
 }
+
+// Validation rules bind writes from the 2026-09 version on: a create (or an
+// update) that leaves a required property empty is refused with a
+// VALIDATION_ERROR naming the property, per input; older versions ignore
+// the rules.
+func TestValidationRulesFrom202609(t *testing.T) {
+	cases := []struct {
+		version string
+		props   map[string]any
+		refused bool
+	}{
+		{"2026-03", map[string]any{"dealname": "A", "dealstage": "closedlost"}, false},
+		{"2026-09", map[string]any{"dealname": "A", "dealstage": "closedlost"}, true},
+		{"2026-09", map[string]any{"dealname": "A", "dealstage": "closedlost", "description": "lost to a rival"}, false},
+		{"2026-09", map[string]any{"dealname": "A", "dealstage": "closedwon"}, false},
+	}
+	for _, c := range cases {
+		e := newEnv(t, Options{})
+		e.srv.AddValidationRule(hubEU, ValidationRule{ObjectType: "deals", Property: "description", When: map[string]string{"dealstage": "closedlost"}})
+		st, _, body := e.call("POST", "/crm/objects/"+c.version+"/deals/batch/create", map[string]any{"inputs": []any{
+			map[string]any{"objectWriteTraceId": "d1", "properties": c.props},
+			map[string]any{"objectWriteTraceId": "d2", "properties": map[string]any{"dealname": "B", "dealstage": "closedwon"}},
+		}})
+		errs, _ := body["errors"].([]any)
+		if !c.refused {
+			if st != 201 || len(errs) != 0 {
+				t.Errorf("%s %v: %d %v, want both created", c.version, c.props, st, body)
+			}
+			continue
+		}
+		if st != 207 || len(errs) != 1 || len(body["results"].([]any)) != 1 {
+			t.Fatalf("%s %v: %d %v, want 207 with one error and one result", c.version, c.props, st, body)
+		}
+		eb := errs[0].(map[string]any)
+		detail := eb["errors"].([]any)[0].(map[string]any)
+		ctx := eb["context"].(map[string]any)["objectWriteTraceId"].([]any)
+		if eb["category"] != "VALIDATION_ERROR" || !strings.Contains(eb["message"].(string), "description is required when dealstage is closedlost") ||
+			detail["in"] != "description" || detail["code"] != "REQUIRED_FIELD" || ctx[0] != "d1" {
+			t.Errorf("error entry %v", eb)
+		}
+	}
+}

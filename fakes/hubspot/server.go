@@ -117,6 +117,7 @@ type Server struct {
 	static   map[string]StaticToken
 	stats    Stats
 	versions map[string]bool
+	rules    map[int64][]ValidationRule // by portal
 	latency  *latencyModel
 }
 
@@ -163,7 +164,7 @@ func New(opts Options) *Server {
 		access:   map[string]*accessToken{},
 		grants:   map[string]*grant{},
 		static:   map[string]StaticToken{},
-		versions: map[string]bool{},
+		versions: map[string]bool{}, rules: map[int64][]ValidationRule{},
 	}
 	s.resetStatsLocked()
 	for _, v := range opts.Versions {
