@@ -124,6 +124,12 @@ func (s *Server) AddPipeline(hubID int64, p Pipeline) {
 	defer s.mu.Unlock()
 	pt := s.portalLocked(hubID)
 	cp := p
+	cp.Stages = append([]Stage(nil), p.Stages...)
+	for i := range cp.Stages {
+		if cp.Stages[i].WritePermissions == "" {
+			cp.Stages[i].WritePermissions = "CRM_PERMISSIONS_ENFORCEMENT"
+		}
+	}
 	pt.pipelines = append(pt.pipelines, &cp)
 }
 

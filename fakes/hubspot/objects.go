@@ -212,9 +212,24 @@ func (s *Server) writeBatch(w http.ResponseWriter, ok int, results []map[string]
 	if len(errs) > 0 {
 		status = http.StatusMultiStatus
 		body["numErrors"] = len(errs)
-		body["errors"] = errs
+		entries := make([]batchError, len(errs))
+		for i, e := range errs {
+			entries[i] = batchError{errorBody: e, Links: map[string]string{}, Errors: e.Errors}
+			if entries[i].Errors == nil {
+				entries[i].Errors = []errorDetail{}
+			}
+		}
+		body["errors"] = entries
 	}
 	s.writeJSON(w, status, body)
+}
+
+// batchError is a 207 entry: HubSpot's StandardError, whose links and
+// errors are always present (empty when there is nothing to say).
+type batchError struct {
+	errorBody
+	Links  map[string]string `json:"links"`
+	Errors []errorDetail     `json:"errors"`
 }
 
 type inlineAssoc struct {

@@ -369,11 +369,36 @@ func TestValidationRulesFrom202609(t *testing.T) {
 			t.Fatalf("%s %v: %d %v, want 207 with one error and one result", c.version, c.props, st, body)
 		}
 		eb := errs[0].(map[string]any)
+		if _, ok := eb["links"].(map[string]any); !ok {
+			t.Errorf("207 entry without links, which HubSpot's StandardError always has: %v", eb)
+		}
 		detail := eb["errors"].([]any)[0].(map[string]any)
 		ctx := eb["context"].(map[string]any)["objectWriteTraceId"].([]any)
 		if eb["category"] != "VALIDATION_ERROR" || !strings.Contains(eb["message"].(string), "description is required when dealstage is closedlost") ||
 			detail["in"] != "description" || detail["code"] != "REQUIRED_FIELD" || ctx[0] != "d1" {
 			t.Errorf("error entry %v", eb)
 		}
+	}
+}
+
+// Pipeline stages carry writePermissions, as HubSpot's do.
+func TestPipelineStagesCarryWritePermissions(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.srv.AddPipeline(hubEU, Pipeline{ID: "events", Label: "Events", Stages: []Stage{{ID: "booked", Label: "Booked"}}})
+	st, _, body := e.call("GET", "/crm/pipelines/2026-09/deals", nil)
+	if st != 200 {
+		t.Fatalf("pipelines: %d %v", st, body)
+	}
+	n := 0
+	for _, p := range body["results"].([]any) {
+		for _, s := range p.(map[string]any)["stages"].([]any) {
+			n++
+			if wp := s.(map[string]any)["writePermissions"]; wp != "CRM_PERMISSIONS_ENFORCEMENT" {
+				t.Errorf("stage %v: writePermissions %v", s.(map[string]any)["id"], wp)
+			}
+		}
+	}
+	if n < 8 {
+		t.Fatalf("%d stages, want the default pipeline's 7 and one more", n)
 	}
 }

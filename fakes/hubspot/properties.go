@@ -344,8 +344,11 @@ type Stage struct {
 	DisplayOrder int               `json:"displayOrder"`
 	Archived     bool              `json:"archived"`
 	Metadata     map[string]string `json:"metadata"`
-	CreatedAt    string            `json:"createdAt"`
-	UpdatedAt    string            `json:"updatedAt"`
+	// WritePermissions says who may move deals into the stage; HubSpot's
+	// stages say CRM_PERMISSIONS_ENFORCEMENT unless locked down.
+	WritePermissions string `json:"writePermissions"`
+	CreatedAt        string `json:"createdAt"`
+	UpdatedAt        string `json:"updatedAt"`
 }
 
 func defaultPipelines(now time.Time) []*Pipeline {
@@ -365,7 +368,8 @@ func defaultPipelines(now time.Time) []*Pipeline {
 	p := &Pipeline{ID: "default", Label: "Sales Pipeline", CreatedAt: stamp, UpdatedAt: stamp}
 	for i, st := range stages {
 		p.Stages = append(p.Stages, Stage{ID: st.id, Label: st.label, DisplayOrder: i, CreatedAt: stamp, UpdatedAt: stamp,
-			Metadata: map[string]string{"isClosed": fmt.Sprint(st.closed), "probability": st.prob}})
+			WritePermissions: "CRM_PERMISSIONS_ENFORCEMENT",
+			Metadata:         map[string]string{"isClosed": fmt.Sprint(st.closed), "probability": st.prob}})
 	}
 	return []*Pipeline{p}
 }
