@@ -246,6 +246,25 @@ func TestBatchEqualsOneByOne(t *testing.T) {
 	}
 }
 
+// overlapLatency is a latency model fast enough for tests and slow and
+// uneven enough that concurrent rounds' calls overlap and overtake.
+func overlapLatency(seed uint64) hubspotfake.Latency {
+	return hubspotfake.Latency{On: true, Seed: seed,
+		Read: [2]time.Duration{2 * time.Millisecond, 25 * time.Millisecond}, Write: [2]time.Duration{10 * time.Millisecond, 60 * time.Millisecond},
+		Associate: [2]time.Duration{5 * time.Millisecond, 40 * time.Millisecond}, Page: [2]time.Duration{time.Millisecond, 5 * time.Millisecond},
+		TailRate: 0.1, TailExtra: [2]time.Duration{50 * time.Millisecond, 100 * time.Millisecond}}
+}
+
+// mappingSets are the two kinds of mapping set concurrency treats apart:
+// with Add to list rows (a round applies its records together) and without.
+var mappingSets = []struct {
+	name     string
+	mappings func(*harness)
+}{
+	{"with Add to list", func(h *harness) { h.standardMappings() }},
+	{"without Add to list", (*harness).standardSet},
+}
+
 // countingProvider records how many Syncs ran at once.
 type countingProvider struct {
 	*Provider
@@ -269,20 +288,9 @@ func (c *countingProvider) Sync(ctx context.Context, b datasync.Batch) []datasyn
 // contact overlap. With Add to list rows a batch waits for every record it
 // shares; without, it writes the others first and upserts deals unread.
 func TestConcurrentBatchesEqualOneByOne(t *testing.T) {
-	lat := hubspotfake.Latency{On: true, Seed: 3,
-		Read: [2]time.Duration{2 * time.Millisecond, 25 * time.Millisecond}, Write: [2]time.Duration{10 * time.Millisecond, 60 * time.Millisecond},
-		Associate: [2]time.Duration{5 * time.Millisecond, 40 * time.Millisecond}, Page: [2]time.Duration{time.Millisecond, 5 * time.Millisecond},
-		TailRate: 0.1, TailExtra: [2]time.Duration{50 * time.Millisecond, 100 * time.Millisecond}}
-	cases := []struct {
-		name     string
-		mappings func(*harness)
-	}{
-		{"with Add to list", func(h *harness) { h.standardMappings() }},
-		{"without Add to list", (*harness).standardSet},
-	}
-	for _, tc := range cases {
+	for _, tc := range mappingSets {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, harnessOpts{realTime: true, fake: hubspotfake.Options{Latency: lat}})
+			h := newHarness(t, harnessOpts{realTime: true, fake: hubspotfake.Options{Latency: overlapLatency(3)}})
 			h.addProperties(hubA)
 			h.addProperties(hubB)
 			h.connect(hubA)
@@ -335,20 +343,9 @@ func TestConcurrentBatchesEqualOneByOne(t *testing.T) {
 // one that waits for it), each order gets one deal, and no contact exists
 // twice.
 func TestLiveRunsBesideABackfill(t *testing.T) {
-	lat := hubspotfake.Latency{On: true, Seed: 5,
-		Read: [2]time.Duration{2 * time.Millisecond, 20 * time.Millisecond}, Write: [2]time.Duration{5 * time.Millisecond, 40 * time.Millisecond},
-		Associate: [2]time.Duration{5 * time.Millisecond, 30 * time.Millisecond}, Page: [2]time.Duration{time.Millisecond, 5 * time.Millisecond},
-		TailRate: 0.1, TailExtra: [2]time.Duration{30 * time.Millisecond, 80 * time.Millisecond}}
-	cases := []struct {
-		name     string
-		mappings func(*harness)
-	}{
-		{"with Add to list", func(h *harness) { h.standardMappings() }},
-		{"without Add to list", (*harness).standardSet},
-	}
-	for _, tc := range cases {
+	for _, tc := range mappingSets {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, harnessOpts{realTime: true, fake: hubspotfake.Options{Latency: lat}})
+			h := newHarness(t, harnessOpts{realTime: true, fake: hubspotfake.Options{Latency: overlapLatency(5)}})
 			h.addProperties(hubA)
 			h.connect(hubA)
 			tc.mappings(h)
