@@ -61,8 +61,10 @@ chromium:
 	  fi; \
 	fi
 
+# One package at a time (-p 1): the benchmarks run on real time, and two of
+# them side by side on two cores skew each other's timings and rate windows.
 bench: build ## performance figures, one "BENCH <name> <value> <unit>" line each
-	@out=$$(mktemp); PH_BIN=$(CURDIR)/$(BIN) go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./... >$$out 2>&1; st=$$?; \
+	@out=$$(mktemp); PH_BIN=$(CURDIR)/$(BIN) go test -p 1 -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./... >$$out 2>&1; st=$$?; \
 	grep -E '^(BENCH|FAIL|ok|---|panic)' $$out; rm -f $$out; exit $$st
 
 # Every fuzz target for FUZZTIME each (their seed corpora also run in make test).
