@@ -253,3 +253,40 @@ func TestSyncScreensNeedSessionAndCSRF(t *testing.T) {
 		t.Errorf("%d jobs queued by refused requests", jobs)
 	}
 }
+
+// During setup an order waits in its box with the reason, the event shows no
+// problem, and saving the first mapping sends it on by itself.
+func TestOrderWaitsForTheFirstMappingAPI(t *testing.T) {
+	e := syncSetup(t, "conf2026")
+	all := append(append([]string{}, hubspot.RequiredScopes...), hubspot.OptionalScopes...)
+	e.hsFake.AddStaticToken(hubspotfake.StaticToken{Token: syncToken, HubID: hsTestHub, Scopes: all})
+	if r := e.do("POST", syncConf+"/hubspot/token", map[string]string{"token": syncToken, "hub_id": fmt.Sprint(hsTestHub)}, nil); r.Status != 200 {
+		t.Fatalf("connect HubSpot: %d %s", r.Status, r.Body)
+	}
+	o := e.orders("conf2026")[0]
+	path := syncConf + "/orders/" + o.Code + "/sync"
+	hubspotBox(t, e.do("POST", path, nil, nil), 202)
+	if err := e.runner.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	job, _ := hubspotBox(t, e.do("GET", path, nil, nil), 200)["job"].(map[string]any)
+	if job == nil || job["state"] != "waiting" || !strings.HasPrefix(fmt.Sprint(job["wait_reason"]), "Waiting for a HubSpot mapping") || job["label"] != "" {
+		t.Fatalf("during setup: job %v", job)
+	}
+	if w := data(t, e.do("GET", syncConf+"/sync-warning", nil, nil), 200); w["has_problems"] != false {
+		t.Errorf("sync warning during setup: %v", w)
+	}
+
+	pokes := e.pokes.Load()
+	data(t, e.do("POST", syncConf+"/mappings/suggestion", nil, nil), 201)
+	job, _ = hubspotBox(t, e.do("GET", path, nil, nil), 200)["job"].(map[string]any)
+	if job == nil || job["state"] != "pending" || e.pokes.Load() == pokes {
+		t.Fatalf("after saving the mapping: job %v, pokes %d→%d", job, pokes, e.pokes.Load())
+	}
+	if err := e.runner.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p := hubspotBox(t, e.do("GET", path, nil, nil), 200); p["job"] != nil || len(p["results"].([]any)) != 1 {
+		t.Errorf("after the run: %v", p)
+	}
+}

@@ -239,3 +239,18 @@ func dedupe(ids []int64) []int64 {
 	}
 	return out
 }
+
+// SetupChanged wakes the event's orders that wait (for a mapping, a
+// property, a rate limit) so they try again now: the provider's setup of
+// the event changed and may let them through. Failures are logged; the
+// waiting orders still look again by themselves later.
+func (e *Enqueuer) SetupChanged(ctx context.Context, eventID int64, provider string) {
+	n, err := e.q.Wake(ctx, eventID, provider)
+	if err != nil {
+		e.log.Warn("wake waiting sync jobs", "event", eventID, "provider", provider, "err", err)
+		return
+	}
+	if n > 0 {
+		e.poke()
+	}
+}

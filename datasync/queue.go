@@ -412,3 +412,13 @@ func (q *Queue) Cancel(ctx context.Context, jobIDs []int64) (int64, error) {
 	res := q.db.WithContext(ctx).Where("id IN ?", jobIDs).Delete(&models.SyncJob{})
 	return res.RowsAffected, res.Error
 }
+
+// Wake makes the event's waiting jobs of provider due now; it returns how
+// many it woke. Jobs backing off after an error keep their delay.
+func (q *Queue) Wake(ctx context.Context, eventID int64, provider string) (int64, error) {
+	now := q.clock.Now().UTC()
+	res := q.db.WithContext(ctx).Model(&models.SyncJob{}).
+		Where("event_id = ? AND provider = ? AND state = ? AND not_before > ? AND wait_reason <> ''", eventID, provider, models.JobPending, now).
+		Updates(map[string]any{"not_before": now, "updated_at": now})
+	return res.RowsAffected, res.Error
+}

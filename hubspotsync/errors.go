@@ -18,6 +18,7 @@ import (
 const (
 	modeTemporary = "temporary"
 	modeWait      = "wait"
+	modeSetup     = "setup" // the event's setup is unfinished: wait for it
 )
 
 // configCodes are apperr codes that mean the mapping (or the connection)
@@ -60,6 +61,8 @@ func ModeOf(err error) string {
 		return models.FailureInternal
 	}
 	switch {
+	case ae.Code == codeSetupPending:
+		return modeSetup
 	case configCodes[ae.Code]:
 		return models.FailureConfig
 	case ae.Kind == apperr.KindInternal:
@@ -76,7 +79,7 @@ func ModeOf(err error) string {
 
 // severity orders failures: an order keeps its most serious one.
 var severity = map[string]int{
-	modeWait: 1, modeTemporary: 2, models.FailurePermanent: 3, models.FailureConfig: 4, models.FailureInternal: 5,
+	modeWait: 1, modeSetup: 1, modeTemporary: 2, models.FailurePermanent: 3, models.FailureConfig: 4, models.FailureInternal: 5,
 }
 
 // failure is why an order (or an object of it) did not sync.

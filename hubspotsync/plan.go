@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -18,6 +19,20 @@ import (
 
 // codeMappingInvalid marks a stored mapping the sync cannot use.
 const codeMappingInvalid = "mapping_invalid"
+
+// codeSetupPending marks an event whose HubSpot setup is not finished yet
+// (no mapping, or an identifier property still to be created): its orders
+// wait instead of failing, and run once the mapping can work.
+const codeSetupPending = "setup_pending"
+
+// SetupRetry is how long orders wait for an unfinished setup before they
+// look again by themselves; saving a mapping or creating a property wakes
+// them at once.
+const SetupRetry = time.Hour
+
+func setupPending(format string, args ...any) *apperr.Error {
+	return apperr.Invalid(codeSetupPending, fmt.Sprintf(format, args...))
+}
 
 func mappingErr(format string, args ...any) *apperr.Error {
 	return apperr.Invalid(codeMappingInvalid, fmt.Sprintf(format, args...))
@@ -157,7 +172,7 @@ func index(list []hubspot.Property) map[string]hubspot.Property {
 // property definitions).
 func compile(ctx context.Context, res *fields.Resolver, defs *propertyDefs, oms []models.ObjectMapping, props map[int64][]models.PropertyMapping) ([]*mapPlan, error) {
 	if len(oms) == 0 {
-		return nil, mappingErr("This event has no HubSpot object mappings yet. Add a mapping under Settings → HubSpot, then retry the sync.")
+		return nil, setupPending("Waiting for a HubSpot mapping. The order syncs by itself once a mapping is saved under Settings → HubSpot.")
 	}
 	plans := make([]*mapPlan, 0, len(oms))
 	byID := map[int64]int{}
@@ -183,6 +198,11 @@ func compile(ctx context.Context, res *fields.Resolver, defs *propertyDefs, oms 
 		idDef, err := defs.lookup(ctx, ot, om.IDProperty)
 		if err != nil {
 			return nil, err
+		}
+		if idDef == nil && ot != hubspot.Contacts {
+			// The editor offers to create it (Create unique property).
+			return nil, setupPending("Waiting: the %s property “%s” does not exist yet. Create it in the %s under Settings → HubSpot; the order then syncs by itself.",
+				strings.ToLower(SingularLabel(ot)), om.IDProperty, name)
 		}
 		if msg := PropertyRule(ot, om.IDProperty, idDef); msg != "" {
 			return nil, ruleBroken(name, msg)

@@ -282,6 +282,7 @@ func (s *Service) Create(ctx context.Context, eventID int64, in CreateInput) (*M
 	if err != nil {
 		return nil, err
 	}
+	s.onChange(ctx, eventID)
 	all, err := loadAll(ctx, s.db, eventID)
 	if err != nil {
 		return nil, err
@@ -388,6 +389,7 @@ func (s *Service) Update(ctx context.Context, eventID, id int64, in UpdateInput)
 	if err != nil {
 		return nil, err
 	}
+	s.onChange(ctx, eventID)
 	all, err = loadAll(ctx, s.db, eventID)
 	if err != nil {
 		return nil, err
@@ -448,7 +450,7 @@ func saveRows(tx *gorm.DB, om *models.ObjectMapping, src fields.ObjectType, rows
 // Delete removes a mapping, its rows and every association to it. Sync
 // results that name it stay (they record what was sent).
 func (s *Service) Delete(ctx context.Context, eventID, id int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		all, err := loadAll(ctx, tx, eventID)
 		if err != nil {
 			return err
@@ -471,6 +473,10 @@ func (s *Service) Delete(ctx context.Context, eventID, id int64) error {
 		}
 		return renumber(tx, rest, s.clock.Now().UTC())
 	})
+	if err == nil {
+		s.onChange(ctx, eventID)
+	}
+	return err
 }
 
 // Reorder sets the processing order; ids must list every mapping of the
@@ -499,6 +505,7 @@ func (s *Service) Reorder(ctx context.Context, eventID int64, ids []int64) ([]Ma
 	if err != nil {
 		return nil, err
 	}
+	s.onChange(ctx, eventID)
 	return s.List(ctx, eventID)
 }
 

@@ -31,6 +31,9 @@ type Options struct {
 	Portals Portals
 	Convert ConvertFunc // without it the preview shows the pretix values only
 	Clock   clockwork.Clock
+	// OnChange (may be nil) is told after an event's mappings or its
+	// portal's properties changed, so orders waiting for the setup run.
+	OnChange func(ctx context.Context, eventID int64)
 	// EmptySample is how many recent orders are read to tell whether an
 	// Overwrite row's pretix field is often empty; default 200.
 	EmptySample int
@@ -41,8 +44,9 @@ type Service struct {
 	db      *gorm.DB
 	portals Portals
 	convert ConvertFunc
-	clock   clockwork.Clock
-	sample  int
+	clock    clockwork.Clock
+	sample   int
+	onChange func(ctx context.Context, eventID int64)
 }
 
 // NewService builds a Service.
@@ -53,7 +57,10 @@ func NewService(o Options) *Service {
 	if o.EmptySample <= 0 {
 		o.EmptySample = 200
 	}
-	return &Service{db: o.DB, portals: o.Portals, convert: o.Convert, clock: o.Clock, sample: o.EmptySample}
+	if o.OnChange == nil {
+		o.OnChange = func(context.Context, int64) {}
+	}
+	return &Service{db: o.DB, portals: o.Portals, convert: o.Convert, clock: o.Clock, sample: o.EmptySample, onChange: o.OnChange}
 }
 
 // eventData is an event with its field catalogue.
@@ -255,6 +262,7 @@ func (s *Service) CreateUniqueProperty(ctx context.Context, eventID int64, objec
 		}
 		return nil, err
 	}
+	s.onChange(ctx, eventID)
 	out := toProperty(ot, p)
 	return &out, nil
 }

@@ -139,5 +139,6 @@ func (s *Service) AcceptSuggestion(ctx context.Context, eventID int64) (*Mapping
 	if err != nil {
 		return nil, err
 	}
+	s.onChange(ctx, eventID)
 	return s.Get(ctx, eventID, id)
 }

@@ -213,6 +213,7 @@ func (s *Service) Import(ctx context.Context, eventID int64, doc *Export, replac
 	if err != nil {
 		return nil, err
 	}
+	s.onChange(ctx, eventID)
 	return s.List(ctx, eventID)
 }
 

@@ -1,0 +1,82 @@
+package hubspotsync
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"pretix-hubspot/datasync"
+	hubspotfake "pretix-hubspot/fakes/hubspot"
+	"pretix-hubspot/models"
+)
+
+// While an event's HubSpot setup is unfinished, its orders wait with the
+// reason instead of failing, and sync once the setup is woken complete.
+func TestUnfinishedSetupWaitsInsteadOfFailing(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before func(h *harness) // the unfinished setup
+		finish func(h *harness) // what the user does next
+		reason string
+	}{
+		{"no mapping yet", func(h *harness) {}, func(h *harness) { h.contactMappings() },
+			"Waiting for a HubSpot mapping"},
+		{"identifier property still to be created", func(h *harness) {
+			h.mapping(1, models.SourceOrder, "deals", "order_code", "pretix_order_id", nil, "order_code>dealname:overwrite")
+		}, func(h *harness) {
+			h.must(h.fake.AddProperty(hubA, "deals", hubspotfake.Property{Name: "pretix_order_id", Label: "pretix order ID", Type: "string", FieldType: "text", HasUniqueValue: true}))
+		}, "Waiting: the deal property “pretix_order_id” does not exist yet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{})
+			h.addProperties(hubA)
+			h.connect(hubA)
+			tc.before(h)
+			codes := simpleOrders(h, "a@example.org", "b@example.org")
+			h.sync(codes...)
+			for _, c := range codes {
+				j := h.job(c)
+				if j == nil || j.State != models.JobPending || !strings.HasPrefix(j.WaitReason, tc.reason) || j.Attempts != 0 || j.FailureMode != "" {
+					t.Fatalf("order %s: job %+v; want pending, waiting with %q", c, j, tc.reason)
+				}
+				if want := h.clock.Now().Add(SetupRetry); !j.NotBefore.Equal(want.UTC()) {
+					t.Errorf("order %s waits until %v, want %v", c, j.NotBefore, want)
+				}
+			}
+			status := datasync.NewStatus(h.db, h.q, h.clock, []datasync.Provider{h.prov}, nil)
+			if has, err := status.HasProblems(h.ctx, h.event); err != nil || has {
+				t.Errorf("HasProblems = %v, %v during setup; want no problem", has, err)
+			}
+			if len(h.logs(codes[0])) != 0 {
+				t.Errorf("the order's history got %+v during setup", h.logs(codes[0]))
+			}
+
+			tc.finish(h)
+			n, err := h.q.Wake(h.ctx, h.event, ProviderName)
+			h.must(err)
+			if n != int64(len(codes)) {
+				t.Fatalf("woke %d jobs, want %d", n, len(codes))
+			}
+			h.must(h.runner.RunOnce(h.ctx))
+			h.done(codes...)
+		})
+	}
+}
+
+// Waking touches only the event's waiting jobs: a job backing off after an
+// error keeps its delay.
+func TestWakeLeavesBackoffAlone(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.addProperties(hubA)
+	h.connect(hubA)
+	codes := simpleOrders(h, "a@example.org")
+	ids := []int64{h.orders[codes[0]]}
+	h.must(h.q.Enqueue(h.ctx, h.event, ids, ProviderName, "manual", time.Time{}))
+	later := h.clock.Now().Add(time.Hour).UTC()
+	h.must(h.db.Model(&models.SyncJob{}).Where("order_id = ?", ids[0]).Updates(map[string]any{"not_before": later, "attempts": 1, "last_error": "HubSpot timed out"}).Error)
+	n, err := h.q.Wake(h.ctx, h.event, ProviderName)
+	h.must(err)
+	if j := h.job(codes[0]); n != 0 || !j.NotBefore.Equal(later) {
+		t.Errorf("woke %d; job waits until %v, want %v", n, j.NotBefore, later)
+	}
+}
