@@ -98,6 +98,7 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	evG.POST("/orders/:code/sync/retry", syncH.retryOrder)
 	evG.POST("/orders/:code/sync/cancel", syncH.cancelOrder)
 	evG.GET("/sync-warning", syncH.warning)
+	evG.GET("/sync-summary", syncH.summary)
 	probH := &syncProblemsHandler{status: d.SyncStatus}
 	evG.GET("/sync-problems", probH.eventList)
 	evG.POST("/sync-problems/retry", probH.eventRetry)

@@ -102,3 +102,11 @@ func (h *syncHandler) warning(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, envelope{Data: map[string]bool{"has_problems": has}})
 }
+
+// summary answers GET …/events/:event/sync-summary: the dashboard's sync
+// picture (queue now, last and next activity, per-day counts).
+func (h *syncHandler) summary(c echo.Context) error {
+	_, ev := eventOf(c)
+	s, err := h.status.Summary(c.Request().Context(), ev.ID, ev.Location())
+	return respondData(c, s, err)
+}

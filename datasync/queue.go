@@ -92,7 +92,7 @@ func (q *Queue) Enqueue(ctx context.Context, eventID int64, orderIDs []int64, pr
 			}
 			takeOver := func(extra map[string]any) map[string]any {
 				upd := map[string]any{"updated_at": now, "lease_owner": "", "lease_expires_at": nil, "leased_at": nil,
-					"state": models.JobPending, "triggered_by": trigger, "triggered_at": now, "failure_mode": "", "wait_reason": ""}
+					"state": models.JobPending, "triggered_by": trigger, "triggered_at": now, "failure_mode": "", "wait_reason": "", "wait_code": ""}
 				for k, v := range extra {
 					upd[k] = v
 				}
@@ -219,7 +219,7 @@ func (q *Queue) claim(ctx context.Context, provider, owner string, lane *Lane, l
 		}
 		return tx.Model(&models.SyncJob{}).Where("id IN ?", ids).
 			Updates(map[string]any{"state": models.JobInFlight, "lease_owner": owner, "lease_expires_at": exp, "leased_at": now,
-				"wait_reason": "", "updated_at": now}).Error
+				"wait_reason": "", "wait_code": "", "updated_at": now}).Error
 	})
 	return jobs, err
 }
@@ -232,6 +232,7 @@ type Outcome struct {
 	Mode       string    // failure mode for OutcomeFailed
 	RetryAfter time.Time // for OutcomeWait: when to try again (rate limits: no attempt spent)
 	WaitReason string
+	WaitCode   string // for OutcomeWait: models.WaitSetup, or "" for a time
 }
 
 // OutcomeKind says how a job ends a run.
@@ -288,7 +289,7 @@ func (q *Queue) finishLoadedTx(tx *gorm.DB, now time.Time, j models.SyncJob, o O
 		upd["state"], upd["rerun"], upd["not_before"], upd["attempts"] = models.JobPending, false, now, 0
 		upd["last_error"], upd["last_error_json"], upd["failure_mode"] = "", "", ""
 	case OutcomeWait:
-		upd["state"], upd["not_before"], upd["wait_reason"] = models.JobPending, o.RetryAfter.UTC(), o.WaitReason
+		upd["state"], upd["not_before"], upd["wait_reason"], upd["wait_code"] = models.JobPending, o.RetryAfter.UTC(), o.WaitReason, o.WaitCode
 	case OutcomeTemporary:
 		attempts := j.Attempts + 1
 		upd["attempts"], upd["last_error"], upd["last_error_json"] = attempts, o.Error, o.ErrorJSON
@@ -402,7 +403,7 @@ func (q *Queue) Retry(ctx context.Context, jobIDs []int64) (int64, error) {
 	now := q.clock.Now().UTC()
 	res := q.db.WithContext(ctx).Model(&models.SyncJob{}).Where("id IN ? AND state <> ?", jobIDs, models.JobInFlight).
 		Updates(map[string]any{"state": models.JobPending, "not_before": now, "attempts": 0, "failure_mode": "", "lease_expiries": 0,
-			"last_error": "", "last_error_json": "", "wait_reason": "", "triggered_by": TriggerRetry, "triggered_at": now, "updated_at": now})
+			"last_error": "", "last_error_json": "", "wait_reason": "", "wait_code": "", "triggered_by": TriggerRetry, "triggered_at": now, "updated_at": now})
 	return res.RowsAffected, res.Error
 }
 

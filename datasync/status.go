@@ -85,6 +85,7 @@ type JobView struct {
 	Error       string    `json:"error"`      // the provider's message
 	ErrorJSON   string    `json:"error_json"` // structured details (status, category, correlation id)
 	WaitReason  string    `json:"wait_reason"`
+	WaitCode    string    `json:"wait_code"` // "setup" while the event's setup is unfinished
 	TriggeredAt time.Time `json:"triggered_at"`
 	TriggeredBy string    `json:"triggered_by"`
 	Rerun       bool      `json:"rerun"`
@@ -97,7 +98,7 @@ func (s *Status) view(j *models.SyncJob, now time.Time) JobView {
 	v := JobView{ID: j.ID, OrderID: j.OrderID, EventID: j.EventID, Provider: j.Provider, DisplayName: s.displayName(j.Provider),
 		State: j.State, NotBefore: j.NotBefore.UTC(), Attempts: j.Attempts, MaxAttempts: s.policy.MaxAttempts,
 		FailureMode: j.FailureMode, FailureLabel: FailureLabel(j.FailureMode), Error: j.LastError, ErrorJSON: j.LastErrorJSON,
-		WaitReason: j.WaitReason, TriggeredAt: j.TriggeredAt.UTC(), TriggeredBy: j.TriggeredBy, Rerun: j.Rerun, UpdatedAt: j.UpdatedAt.UTC()}
+		WaitReason: j.WaitReason, WaitCode: j.WaitCode, TriggeredAt: j.TriggeredAt.UTC(), TriggeredBy: j.TriggeredBy, Rerun: j.Rerun, UpdatedAt: j.UpdatedAt.UTC()}
 	switch {
 	case j.State == models.JobFailed:
 		v.State, v.Label = StateFailed, v.FailureLabel

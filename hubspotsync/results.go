@@ -69,7 +69,7 @@ func (r *run) results() []datasync.JobResult {
 			// UTC: SQLite compares the stored times as text.
 			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeWait, RetryAfter: at.UTC(), WaitReason: f.msg}
 		case modeSetup:
-			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeWait, RetryAfter: now.Add(SetupRetry), WaitReason: f.msg}
+			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeWait, RetryAfter: now.Add(SetupRetry), WaitReason: f.msg, WaitCode: models.WaitSetup}
 		case modeTemporary:
 			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeTemporary, Error: f.msg, ErrorJSON: ej}
 			// Earlier attempts heal themselves; only the one that gives up

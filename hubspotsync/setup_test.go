@@ -36,7 +36,7 @@ func TestUnfinishedSetupWaitsInsteadOfFailing(t *testing.T) {
 			h.sync(codes...)
 			for _, c := range codes {
 				j := h.job(c)
-				if j == nil || j.State != models.JobPending || !strings.HasPrefix(j.WaitReason, tc.reason) || j.Attempts != 0 || j.FailureMode != "" {
+				if j == nil || j.State != models.JobPending || !strings.HasPrefix(j.WaitReason, tc.reason) || j.WaitCode != models.WaitSetup || j.Attempts != 0 || j.FailureMode != "" {
 					t.Fatalf("order %s: job %+v; want pending, waiting with %q", c, j, tc.reason)
 				}
 				if want := h.clock.Now().Add(SetupRetry); !j.NotBefore.Equal(want.UTC()) {

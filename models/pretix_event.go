@@ -87,3 +87,16 @@ func init() {
 		)
 	}})
 }
+
+// Location is the event's time zone (UTC when pretix named none or one this
+// machine does not know): event data is shown in it.
+func (e *PretixEvent) Location() *time.Location {
+	if e.Timezone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(e.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

@@ -59,6 +59,7 @@ type SyncJob struct {
 	LastError      string
 	LastErrorJSON  string // the provider's structured error (status, category, correlation id, …)
 	WaitReason     string // why a pending job waits (rate limit, plugin disabled, …)
+	WaitCode       string // what it waits for: WaitSetup, or "" (a time)
 	Rerun          bool
 	UpdatedAt      time.Time
 }

@@ -164,7 +164,7 @@ func (c *checker) render(ctx context.Context, st *stored, src fields.ObjectType,
 		if vm == nil {
 			vm = map[string]string{}
 		}
-		m.Rows[i] = Row{PretixField: r.PretixField, Property: r.Property, Mode: r.Mode, ValueMap: vm, Warning: rep.warnings[i]}
+		m.Rows[i] = Row{PretixField: r.PretixField, Property: r.Property, Mode: r.Mode, ValueMap: vm, Warning: rep.warnings[i], Hint: rep.hints[i]}
 	}
 	return m
 }

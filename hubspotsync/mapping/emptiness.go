@@ -10,11 +10,11 @@ import (
 )
 
 // minSample is the fewest objects that let us call a field "often empty";
-// below it the warning is left out rather than guessed.
+// below it the hint is left out rather than guessed.
 const minSample = 10
 
 // emptyShare is the share of empty values from which an Overwrite row gets
-// the warning: beyond it, syncs regularly clear what HubSpot holds.
+// the hint: beyond it, syncs regularly clear what HubSpot holds.
 const emptyShare = 0.25
 
 // emptiness counts, over the event's most recent orders, how often fields
@@ -36,7 +36,7 @@ func (c *checker) emptiness(ctx context.Context, src fields.ObjectType) *emptine
 	err := c.s.db.WithContext(ctx).Model(&models.PretixOrder{}).Where("event_id = ? AND testmode = ?", c.ed.ev.ID, false).
 		Order("datetime DESC").Limit(c.s.sample).Pluck("raw_json", &raws).Error
 	if err != nil {
-		return e // the warning is advice; without data it is left out
+		return e // the hint is advice; without data it is left out
 	}
 	for _, r := range raws {
 		o, err := pretixwire.DecodeOrder([]byte(r))
@@ -81,7 +81,7 @@ func (e *emptiness) share(key string, src fields.ObjectType) float64 {
 	return share
 }
 
-func (e *emptiness) warning(key string, src fields.ObjectType) string {
+func (e *emptiness) hint(key string, src fields.ObjectType) string {
 	if e.objects < minSample {
 		return ""
 	}

@@ -126,6 +126,9 @@ type schema struct {
 	client *hubspot.Client
 	conn   *hubspot.Connection
 	props  map[hubspot.ObjectType]map[string]*hubspot.Property
+	// external holds the choices of properties whose options HubSpot keeps
+	// elsewhere (pipelines, stages), by object type and property name.
+	external map[string][]hubspot.Option
 }
 
 func (s *Service) portal(ctx context.Context, eventID int64) (*schema, error) {
@@ -136,7 +139,25 @@ func (s *Service) portal(ctx context.Context, eventID int64) (*schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &schema{client: c, conn: conn, props: map[hubspot.ObjectType]map[string]*hubspot.Property{}}, nil
+	return &schema{client: c, conn: conn, props: map[hubspot.ObjectType]map[string]*hubspot.Property{}, external: map[string][]hubspot.Option{}}, nil
+}
+
+// choices returns the values a property of ot accepts: its options, or for
+// pipelines and deal stages those of the portal's pipelines.
+func (sc *schema) choices(ctx context.Context, ot hubspot.ObjectType, p *hubspot.Property) ([]hubspot.Option, error) {
+	if !p.ExternalOptions || len(p.Options) > 0 {
+		return p.Options, nil
+	}
+	key := string(ot) + "/" + p.Name
+	if opts, ok := sc.external[key]; ok {
+		return opts, nil
+	}
+	opts, err := externalOptions(ctx, sc.client, ot, p)
+	if err != nil {
+		return nil, err
+	}
+	sc.external[key] = opts
+	return opts, nil
 }
 
 // properties returns the definitions of ot by name.

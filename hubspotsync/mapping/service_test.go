@@ -290,18 +290,19 @@ func TestUpdateSavesTableAndWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []struct {
-		row  int
-		text string // "" = no warning
+		row        int
+		text, hint string // "" = no warning, no hint
 	}{
-		{0, ""},
-		{1, "Empty pretix values clear the HubSpot field: 75 % of the recent tickets"},
-		{2, ""},
-		{3, ""}, // Fill if empty keeps what HubSpot has
-		{4, "written as text"},
-		{5, `No HubSpot value is chosen for “L” (SIZE-L)`},
-		{5, "does not have: huge"},
-		{6, "Add to list only works"},
-		{7, `No HubSpot value is chosen for “Vegetarian” (VEG), “Vegan” (VEGAN), “Gluten-free” (GF)`},
+		{0, "", ""},
+		// Advice about a row that works is a hint, not a ⚠.
+		{1, "", "Empty pretix values clear the HubSpot field: 75 % of the recent tickets"},
+		{2, "", ""},
+		{3, "", ""}, // Fill if empty keeps what HubSpot has
+		{4, "written as text", ""},
+		{5, `No HubSpot value is chosen for “L” (SIZE-L)`, ""},
+		{5, "does not have: huge", ""},
+		{6, "Add to list only works", ""},
+		{7, `No HubSpot value is chosen for “Vegetarian” (VEG), “Vegan” (VEGAN), “Gluten-free” (GF)`, ""},
 	}
 	check := func(what string, m *Mapping) {
 		t.Helper()
@@ -309,6 +310,9 @@ func TestUpdateSavesTableAndWarnings(t *testing.T) {
 			got := m.Rows[w.row].Warning
 			if (w.text == "") != (got == "") || !strings.Contains(got, w.text) {
 				t.Errorf("%s: row %d warning %q, want %q", what, w.row, got, w.text)
+			}
+			if hint := m.Rows[w.row].Hint; (w.hint == "") != (hint == "") || !strings.Contains(hint, w.hint) {
+				t.Errorf("%s: row %d hint %q, want %q", what, w.row, hint, w.hint)
 			}
 		}
 	}
@@ -744,4 +748,40 @@ func rowInputs(rs []Row) []RowInput {
 		out[i] = RowInput{PretixField: r.PretixField, Property: r.Property, Mode: r.Mode, ValueMap: r.ValueMap}
 	}
 	return out
+}
+
+// Order status → Deal Stage warns while a pretix status has no stage: the
+// stages live in the pipelines, not in the property's options.
+func TestDealStageWithoutValueMapWarns(t *testing.T) {
+	h := newHarness(t)
+	m := h.mustCreate(h.event, "Order", "deals")
+	d, err := h.svc.ValueMap(h.ctx, h.event, ValueMapInput{SourceType: "Order", TargetType: "deals", PretixField: "order_status", Property: "dealstage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage := d.Options[0].Value
+	for _, tc := range []struct {
+		name     string
+		valueMap map[string]string
+		want     string // "" = no warning
+	}{
+		{"no value map", nil, `No HubSpot value is chosen for “Pending” (n), “Paid” (p), “Expired” (e), “Canceled” (c)`},
+		{"one status left", map[string]string{"n": stage, "p": stage, "e": stage}, `No HubSpot value is chosen for “Canceled” (c)`},
+		{"a value that is no stage", map[string]string{"n": stage, "p": stage, "e": stage, "c": "nostage"}, "does not have: nostage"},
+		{"every status mapped", map[string]string{"n": stage, "p": stage, "e": stage, "c": stage}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := h.svc.Check(h.ctx, h.event, m.ID, UpdateInput{SourceType: "Order", Rows: []RowInput{
+				{PretixField: "order_code", Property: "dealname"},
+				{PretixField: "order_status", Property: "dealstage", Mode: "overwrite", ValueMap: tc.valueMap},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := got.Rows[1].Warning
+			if (tc.want == "") != (w == "") || !strings.Contains(w, tc.want) {
+				t.Errorf("warning %q, want %q", w, tc.want)
+			}
+		})
+	}
 }

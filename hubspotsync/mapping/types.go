@@ -62,8 +62,13 @@ type Row struct {
 	Property    string            `json:"property"`
 	Mode        string            `json:"mode"`
 	ValueMap    map[string]string `json:"value_map"`
-	// Warning is the ⚠'s text: why the row may not work as intended.
+	// Warning is the ⚠'s text: why the types may not fit (the row may not
+	// work as intended).
 	Warning string `json:"warning,omitempty"`
+	// Hint is the ⓘ's text: advice about a row that works, e.g. that
+	// Overwrite clears HubSpot fields the orders often leave empty. It is
+	// not counted as a warning.
+	Hint string `json:"hint,omitempty"`
 }
 
 // RowInput is a row as the editor sends it.

@@ -28,7 +28,8 @@ const UniquePropertyKey = "rows.0.unique_property"
 // report is the outcome of checking one mapping's table.
 type report struct {
 	errs        map[string]string
-	warnings    []string // per row
+	warnings    []string // per row: the types may not fit
+	hints       []string // per row: advice, not a warning
 	idNotUnique bool
 	schemaErr   error
 }
@@ -69,7 +70,7 @@ func (s *Service) newChecker(ctx context.Context, ed *eventData) *checker {
 
 // check validates rows (row 0 the identifier) of a src → tgt mapping.
 func (c *checker) check(ctx context.Context, src fields.ObjectType, tgt hubspot.ObjectType, rows []RowInput) *report {
-	r := &report{warnings: make([]string, len(rows))}
+	r := &report{warnings: make([]string, len(rows)), hints: make([]string, len(rows))}
 	var props map[string]*hubspot.Property
 	if c.sc == nil {
 		r.schemaErr = c.scErr
@@ -108,8 +109,15 @@ func (c *checker) check(ctx context.Context, src fields.ObjectType, tgt hubspot.
 		if ok, w := fields.CheckCompatibility(f.Type, target(p), mode); !ok {
 			r.warn(i, w)
 		}
-		if w := valueMapWarning(&f, p, row.ValueMap); w != "" {
-			r.warn(i, w)
+		if i > 0 {
+			choices, err := c.sc.choices(ctx, tgt, p)
+			if err != nil {
+				r.schemaErr = err
+				return r
+			}
+			if w := valueMapWarning(&f, p, choices, row.ValueMap); w != "" {
+				r.warn(i, w)
+			}
 		}
 		if mode == "overwrite" {
 			overwrite = append(overwrite, i)
@@ -118,9 +126,7 @@ func (c *checker) check(ctx context.Context, src fields.ObjectType, tgt hubspot.
 	if len(overwrite) > 0 {
 		e := c.emptiness(ctx, src)
 		for _, i := range overwrite {
-			if w := e.warning(rows[i].PretixField, src); w != "" {
-				r.warn(i, w)
-			}
+			r.hints[i] = e.hint(rows[i].PretixField, src)
 		}
 	}
 	return r
@@ -223,17 +229,18 @@ func target(p *hubspot.Property) fields.Target {
 	return t
 }
 
-// valueMapWarning checks a choice field written to an enumeration: every
+// valueMapWarning checks a choice field written to an enumeration whose
+// options are choices (for deal stages: the pipelines' stages): every
 // pretix option needs a HubSpot option, and mapped values must exist.
-func valueMapWarning(f *fields.Field, p *hubspot.Property, vm map[string]string) string {
-	if !f.Type.IsChoice() || p.Type != "enumeration" || p.ExternalOptions || len(f.Options) == 0 {
+func valueMapWarning(f *fields.Field, p *hubspot.Property, choices []hubspot.Option, vm map[string]string) string {
+	if !f.Type.IsChoice() || p.Type != "enumeration" || len(choices) == 0 || len(f.Options) == 0 {
 		return ""
 	}
 	// HubSpot option values match case-insensitively (the converter sends
 	// the option's own spelling), and an option without a map entry is sent
 	// as its pretix code, which works only when that is an option value.
-	have := make(map[string]bool, len(p.Options))
-	for _, o := range p.Options {
+	have := make(map[string]bool, len(choices))
+	for _, o := range choices {
 		have[strings.ToLower(o.Value)] = true
 	}
 	var missing, unknown []string

@@ -118,12 +118,10 @@ func (s *Service) ValueMap(ctx context.Context, eventID int64, in ValueMapInput)
 			WithField("property", "Unknown property.")
 	}
 	prop := *p
-	if prop.ExternalOptions && len(prop.Options) == 0 {
-		// Pipelines and their stages live outside the property definition;
-		// other external lists (owners) are typed in as ids.
-		if prop.Options, err = externalOptions(ctx, sc.client, tgt, &prop); err != nil {
-			return nil, err
-		}
+	// Pipelines and their stages live outside the property definition;
+	// other external lists (owners) are typed in as ids.
+	if prop.Options, err = sc.choices(ctx, tgt, p); err != nil {
+		return nil, err
 	}
 	filled := PrefillValueMap(f, prop, in.ValueMap)
 	d := &ValueMapDialog{Field: f, Property: toProperty(tgt, &prop), Entries: make([]ValueMapEntry, 0, len(f.Options)),

@@ -12,12 +12,33 @@ function sync() {
   location.search = window.location.search;
 }
 
+/** @type {(() => string) | null} */
+let leaveGuard = null;
+
+/**
+ * Asks before in-app navigation leaves a page: guard returns the question
+ * ("" lets the user go). Returns the function that removes it.
+ * @param {() => string} guard
+ */
+export function guardLeaving(guard) {
+  leaveGuard = guard;
+  return () => {
+    if (leaveGuard === guard) leaveGuard = null;
+  };
+}
+
+function mayLeave() {
+  const question = leaveGuard?.() || '';
+  return !question || window.confirm(question);
+}
+
 /**
  * @param {string} to
  * @param {{replace?: boolean}} [opts]
  */
 export function navigate(to, opts = {}) {
   if (to === window.location.pathname + window.location.search) return;
+  if (!mayLeave()) return;
   if (opts.replace) window.history.replaceState({}, '', to);
   else window.history.pushState({}, '', to);
   sync();
@@ -26,7 +47,11 @@ export function navigate(to, opts = {}) {
 
 /** Intercepts clicks on same-origin links so they navigate without a reload. */
 export function interceptLinks() {
-  window.addEventListener('popstate', sync);
+  window.addEventListener('popstate', () => {
+    // Back/forward already moved the URL: put it back when the user stays.
+    if (!mayLeave()) window.history.pushState({}, '', location.path + location.search);
+    else sync();
+  });
   document.addEventListener('click', (ev) => {
     if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
     const a = /** @type {HTMLElement} */ (ev.target).closest('a');

@@ -1,0 +1,19 @@
+package models
+
+import "gorm.io/gorm"
+
+// Wait codes say what a waiting job waits for, so screens can tell an
+// unfinished setup (no usable mapping yet) from a rate limit.
+const (
+	WaitSetup = "setup" // the event's setup is unfinished
+)
+
+func init() {
+	Register(Migration{ID: "0601_sync_jobs_wait_code", Up: func(tx *gorm.DB) error {
+		return execAll(tx, `ALTER TABLE sync_jobs ADD COLUMN wait_code TEXT NOT NULL DEFAULT ''`)
+	}})
+	// The dashboard's picture counts records sent per day.
+	Register(Migration{ID: "0602_sync_results_transmitted", Up: func(tx *gorm.DB) error {
+		return execAll(tx, `CREATE INDEX ix_sync_results_transmitted ON sync_results(transmitted_at)`)
+	}})
+}
