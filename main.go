@@ -271,7 +271,9 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	}
 
 	mappingSvc := mapping.NewService(mapping.Options{DB: db, Portals: hubspotSvc, Convert: hubspotsync.Convert, Clock: clock,
-		OnChange: func(ctx context.Context, eventID int64) { syncEnqueuer.SetupChanged(ctx, eventID, hubspotsync.ProviderName) }})
+		OnChange: func(ctx context.Context, eventID int64) {
+			syncEnqueuer.SetupChanged(ctx, eventID, hubspotsync.ProviderName)
+		}})
 
 	a.handler = api.New(api.Deps{Config: cfg, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },

@@ -141,7 +141,7 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 		Auth:       auth.NewService(db, clock, config.SessionTTL, auth.WithHashParams(auth.HashParams{Time: 1, Memory: 1024, Threads: 1})), UI: testUI, HubSpot: hs,
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock,
 			OnChange: func(ctx context.Context, eventID int64) { enq.SetupChanged(ctx, eventID, hubspotsync.ProviderName) }}),
-		Pretix:   px, SyncStatus: datasync.NewStatus(db, queue, clock, providers, poke), SyncNow: enq,
+		Pretix: px, SyncStatus: datasync.NewStatus(db, queue, clock, providers, poke), SyncNow: enq,
 		SyncBulk: datasync.NewBulk(db, enq, px, clock)})
 	srv.Start()
 	t.Cleanup(srv.Close)

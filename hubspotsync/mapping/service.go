@@ -41,9 +41,9 @@ type Options struct {
 
 // Service manages the mappings of every event.
 type Service struct {
-	db      *gorm.DB
-	portals Portals
-	convert ConvertFunc
+	db       *gorm.DB
+	portals  Portals
+	convert  ConvertFunc
 	clock    clockwork.Clock
 	sample   int
 	onChange func(ctx context.Context, eventID int64)
