@@ -246,6 +246,9 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	// enqueue rules, which poke the worker.
 	pretixSvc := pretix.NewService(pretix.Config{DB: db, Box: box, Clock: clock, Listener: syncEnqueuer, Log: logger})
 	a.closers = append(a.closers, pretixSvc.Close)
+	// A person's sync sends what pretix holds now: the orders are read again.
+	syncEnqueuer.RefreshWith(pretixSvc)
+	syncStatus.RefreshWith(pretixSvc)
 	// The loop: pull every organizer's changed orders, then sync what is
 	// due. Scheduler jobs never overlap themselves, and the runner's lock
 	// keeps the loop's run and the worker's apart.

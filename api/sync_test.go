@@ -8,6 +8,7 @@ import (
 	"time"
 
 	hubspotfake "pretix-hubspot/fakes/hubspot"
+	pretixfake "pretix-hubspot/fakes/pretix"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
 )
@@ -288,5 +289,59 @@ func TestOrderWaitsForTheFirstMappingAPI(t *testing.T) {
 	}
 	if p := hubspotBox(t, e.do("GET", path, nil, nil), 200); p["job"] != nil || len(p["results"].([]any)) != 1 {
 		t.Errorf("after the run: %v", p)
+	}
+}
+
+// Sync now and Retry now send what pretix holds now: the order is read
+// again first (no webhook told us of the change). When pretix cannot be
+// read, the error says so and nothing is queued.
+func TestSyncNowSendsWhatPretixHoldsNowAPI(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		action string // the order box's button
+	}{
+		{"Sync now", ""},
+		{"Retry now", "/retry"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := syncSetup(t, "conf2026")
+			e.connectHubSpot()
+			o := e.orders("conf2026")[0]
+			path := syncConf + "/orders/" + o.Code + "/sync"
+			if tc.action != "" {
+				hubspotBox(t, e.do("POST", path, nil, nil), 202)
+				e.setJob(o.ID, map[string]any{"state": "failed", "failure_mode": "permanent", "attempts": 1, "last_error": "x"})
+			}
+			city := "Refreshburg " + tc.name
+			if _, err := e.pxFake.ModifyOrder(pxOrganizer, "conf2026", o.Code, "", func(po *pretixfake.Order) {
+				if po.InvoiceAddress == nil {
+					po.InvoiceAddress = &pretixfake.InvoiceAddress{}
+				}
+				po.InvoiceAddress.City = city
+			}); err != nil {
+				t.Fatal(err)
+			}
+			hubspotBox(t, e.do("POST", path+tc.action, nil, nil), 202)
+			if err := e.runner.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			live, _ := e.pxFake.Order(pxOrganizer, "conf2026", o.Code)
+			c, ok := e.hsFake.FindRecord(hsTestHub, "contacts", "email", strings.ToLower(*live.Email))
+			if !ok || c.Properties["city"] != city {
+				t.Fatalf("HubSpot contact %v (found %v); want city %q", c.Properties, ok, city)
+			}
+
+			// pretix refuses the token: the error is shown, nothing queued.
+			e.pxFake.RemoveToken(pxToken)
+			r := e.do("POST", path, nil, nil)
+			code, _ := errorOf(t, r)
+			msg := fmt.Sprint(r.json(t)["error"].(map[string]any)["message"])
+			if r.Status == 202 || code != "pretix_refresh_failed" || !strings.Contains(msg, "not queued") || !strings.Contains(msg, "token") {
+				t.Errorf("with pretix refusing: %d %s %q", r.Status, code, msg)
+			}
+			if p := hubspotBox(t, e.do("GET", path, nil, nil), 200); p["job"] != nil {
+				t.Errorf("queued although pretix could not be read: %v", p["job"])
+			}
+		})
 	}
 }

@@ -136,12 +136,15 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger, RateLimit: -1, PasswordCost: bcrypt.MinCost, Listener: enq,
 		ClientOptions: []pretixapi.Option{pretixapi.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
 	t.Cleanup(px.Close)
+	status := datasync.NewStatus(db, queue, clock, providers, poke)
+	enq.RefreshWith(px)
+	status.RefreshWith(px)
 	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Clock: clock, Providers: reg,
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
 		Auth:       auth.NewService(db, clock, config.SessionTTL, auth.WithHashParams(auth.HashParams{Time: 1, Memory: 1024, Threads: 1})), UI: testUI, HubSpot: hs,
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock,
 			OnChange: func(ctx context.Context, eventID int64) { enq.SetupChanged(ctx, eventID, hubspotsync.ProviderName) }}),
-		Pretix: px, SyncStatus: datasync.NewStatus(db, queue, clock, providers, poke), SyncNow: enq,
+		Pretix: px, SyncStatus: status, SyncNow: enq,
 		SyncBulk: datasync.NewBulk(db, enq, px, clock)})
 	srv.Start()
 	t.Cleanup(srv.Close)

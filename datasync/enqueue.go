@@ -21,10 +21,11 @@ import (
 // asks for it, again when they are paid, changed or canceled. Test-mode
 // orders are never queued. SyncNow is the manual and bulk trigger.
 type Enqueuer struct {
-	db   *gorm.DB
-	q    *Queue
-	poke func()
-	log  *slog.Logger
+	db      *gorm.DB
+	q       *Queue
+	poke    func()
+	log     *slog.Logger
+	refresh Refresher // nil: send the stored copy
 }
 
 // NewEnqueuer returns an Enqueuer; poke (may be nil) wakes the worker after
@@ -213,6 +214,11 @@ func (e *Enqueuer) SyncNow(ctx context.Context, eventID int64, orderIDs []int64,
 	sort.Slice(queue, func(i, j int) bool { return queue[i] < queue[j] })
 	if len(queue) == 0 {
 		return nil, apperr.Invalid("sync_test_orders", "Test-mode orders are never transferred.")
+	}
+	if e.refresh != nil {
+		if err := e.refresh.RefreshOrders(ctx, eventID, queue); err != nil {
+			return nil, err
+		}
 	}
 	for _, ep := range eps {
 		if err := e.q.Enqueue(ctx, eventID, queue, ep.Provider, trigger, time.Time{}); err != nil {

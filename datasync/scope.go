@@ -77,6 +77,9 @@ func (s *Status) RetryIn(ctx context.Context, sc JobScope, ids []int64) (*Action
 	if err != nil {
 		return nil, err
 	}
+	if err := s.refreshJobs(ctx, scoped); err != nil {
+		return nil, err
+	}
 	n, err := s.Retry(ctx, scoped)
 	if err != nil {
 		return nil, err

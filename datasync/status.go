@@ -38,12 +38,13 @@ const ModeRetrying = "retrying"
 // Status is the read side of the engine for the screens: an order's sync
 // state, the problems lists, the dashboard flag, and Retry/Cancel.
 type Status struct {
-	db     *gorm.DB
-	q      *Queue
-	clock  clockwork.Clock
-	names  map[string]string
-	poke   func()
-	policy RetryPolicy
+	db      *gorm.DB
+	q       *Queue
+	clock   clockwork.Clock
+	names   map[string]string
+	poke    func()
+	policy  RetryPolicy
+	refresh Refresher // nil: retry with the stored copy
 }
 
 // NewStatus returns the status service; providers give display names, poke

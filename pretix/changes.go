@@ -44,6 +44,7 @@ func (k ChangeKind) String() string { return strings.Join(k.Names(), ",") }
 const (
 	SourcePull    = "pull"
 	SourceWebhook = "webhook"
+	SourceRefresh = "refresh" // read again before a manual sync
 )
 
 // OrderChange is one new or changed order, as told to an OrderListener
@@ -59,7 +60,7 @@ type OrderChange struct {
 	Status       string
 	Datetime     time.Time // when the order was placed
 	LastModified time.Time
-	Source       string // SourcePull or SourceWebhook
+	Source       string // SourcePull, SourceWebhook or SourceRefresh
 }
 
 // OrderListener learns about new and changed orders (the sync engine
