@@ -7,8 +7,8 @@ import (
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
-	"pretix-hubspot/pretixwire"
 	"pretix-hubspot/pretixapi"
+	"pretix-hubspot/pretixwire"
 )
 
 // RefreshOneByOne is the most orders RefreshOrders reads one by one; more
