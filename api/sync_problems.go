@@ -24,9 +24,12 @@ type problemsPage struct {
 	PageSize int `json:"page_size"`
 }
 
-// jobIDs is the body of Retry selected and Cancel selected.
+// jobIDs is the body of Retry selected and Cancel selected, or of "Retry
+// these N" (a cause and its mode from the page's most frequent causes).
 type jobIDs struct {
-	IDs []int64 `json:"ids"`
+	IDs   []int64 `json:"ids"`
+	Cause string  `json:"cause"`
+	Mode  string  `json:"mode"`
 }
 
 var problemModes = map[string]bool{"": true, datasync.ModeRetrying: true, models.FailureExceeded: true,
@@ -83,9 +86,15 @@ func (h *syncProblemsHandler) act(c echo.Context, scope datasync.JobScope, retry
 	ctx := c.Request().Context()
 	var res *datasync.ActionResult
 	var err error
-	if retry {
+	switch {
+	case body.Cause != "" && retry:
+		if !problemModes[body.Mode] || body.Mode == "" {
+			return apperr.Invalid("sync_problem_mode_invalid", "Name the failure mode of the cause to retry.").WithField("mode", "Unknown failure mode.")
+		}
+		res, err = h.status.RetryCause(ctx, scope, body.Mode, body.Cause)
+	case retry:
 		res, err = h.status.RetryIn(ctx, scope, body.IDs)
-	} else {
+	default:
 		res, err = h.status.CancelIn(ctx, scope, body.IDs)
 	}
 	if err != nil {

@@ -103,7 +103,7 @@ func (q *Queue) Enqueue(ctx context.Context, eventID int64, orderIDs []int64, pr
 				upd map[string]any
 			}{
 				{rerun, map[string]any{"rerun": true, "updated_at": now}},
-				{reset, takeOver(map[string]any{"attempts": 0, "not_before": notBefore, "lease_expiries": 0, "last_error": "", "last_error_json": ""})},
+				{reset, takeOver(map[string]any{"attempts": 0, "not_before": notBefore, "lease_expiries": 0, "last_error": "", "last_error_json": "", "cause": ""})},
 				// An automatic trigger never brings a job forward.
 				{keep, takeOver(map[string]any{"not_before": gorm.Expr("CASE WHEN not_before < ? THEN ? ELSE not_before END", notBefore, notBefore)})},
 			} {
@@ -233,6 +233,10 @@ type Outcome struct {
 	RetryAfter time.Time // for OutcomeWait: when to try again (rate limits: no attempt spent)
 	WaitReason string
 	WaitCode   string // for OutcomeWait: models.WaitSetup, or "" for a time
+	// Cause groups failures of one kind across orders (the provider's
+	// category, codes, property, mapping; never an order's values); ""
+	// groups by Error.
+	Cause string
 }
 
 // OutcomeKind says how a job ends a run.
@@ -292,7 +296,7 @@ func (q *Queue) finishLoadedTx(tx *gorm.DB, now time.Time, j models.SyncJob, o O
 		upd["state"], upd["not_before"], upd["wait_reason"], upd["wait_code"] = models.JobPending, o.RetryAfter.UTC(), o.WaitReason, o.WaitCode
 	case OutcomeTemporary:
 		attempts := j.Attempts + 1
-		upd["attempts"], upd["last_error"], upd["last_error_json"] = attempts, o.Error, o.ErrorJSON
+		upd["attempts"], upd["last_error"], upd["last_error_json"], upd["cause"] = attempts, o.Error, o.ErrorJSON, o.Cause
 		if attempts >= q.policy.MaxAttempts {
 			upd["state"], upd["failure_mode"] = models.JobFailed, models.FailureExceeded
 		} else {
@@ -306,7 +310,7 @@ func (q *Queue) finishLoadedTx(tx *gorm.DB, now time.Time, j models.SyncJob, o O
 		if mode == "" {
 			mode = models.FailureInternal
 		}
-		upd["state"], upd["failure_mode"], upd["last_error"], upd["last_error_json"] = models.JobFailed, mode, o.Error, o.ErrorJSON
+		upd["state"], upd["failure_mode"], upd["last_error"], upd["last_error_json"], upd["cause"] = models.JobFailed, mode, o.Error, o.ErrorJSON, o.Cause
 		upd["attempts"] = j.Attempts + 1
 		if j.Rerun {
 			// The order changed meanwhile: the new data may well pass.
@@ -403,7 +407,7 @@ func (q *Queue) Retry(ctx context.Context, jobIDs []int64) (int64, error) {
 	now := q.clock.Now().UTC()
 	res := q.db.WithContext(ctx).Model(&models.SyncJob{}).Where("id IN ? AND state <> ?", jobIDs, models.JobInFlight).
 		Updates(map[string]any{"state": models.JobPending, "not_before": now, "attempts": 0, "failure_mode": "", "lease_expiries": 0,
-			"last_error": "", "last_error_json": "", "wait_reason": "", "wait_code": "", "triggered_by": TriggerRetry, "triggered_at": now, "updated_at": now})
+			"last_error": "", "last_error_json": "", "cause": "", "wait_reason": "", "wait_code": "", "triggered_by": TriggerRetry, "triggered_at": now, "updated_at": now})
 	return res.RowsAffected, res.Error
 }
 

@@ -27,9 +27,13 @@ func (s *Status) refreshJobs(ctx context.Context, jobIDs []int64) error {
 		return nil
 	}
 	var rows []struct{ EventID, OrderID int64 }
-	if err := s.db.WithContext(ctx).Model(&models.SyncJob{}).Select("DISTINCT event_id, order_id").
-		Where("id IN ?", jobIDs).Order("event_id, order_id").Scan(&rows).Error; err != nil {
-		return apperr.Internal(err)
+	for start := 0; start < len(jobIDs); start += 500 {
+		var part []struct{ EventID, OrderID int64 }
+		if err := s.db.WithContext(ctx).Model(&models.SyncJob{}).Select("event_id, order_id").
+			Where("id IN ?", jobIDs[start:min(start+500, len(jobIDs))]).Scan(&part).Error; err != nil {
+			return apperr.Internal(err)
+		}
+		rows = append(rows, part...)
 	}
 	byEvent := map[int64][]int64{}
 	var events []int64

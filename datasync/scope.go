@@ -87,6 +87,43 @@ func (s *Status) RetryIn(ctx context.Context, sc JobScope, ids []int64) (*Action
 	return &ActionResult{Changed: n, Skipped: selected(ids, scoped) - int(n)}, nil
 }
 
+// RetryCause retries every problem of the scope with the given mode (as
+// the problems page groups them) and cause: "Retry these N".
+func (s *Status) RetryCause(ctx context.Context, sc JobScope, mode, cause string) (*ActionResult, error) {
+	if cause == "" {
+		return nil, apperr.Invalid("sync_cause_missing", "Choose the cause whose orders to retry.")
+	}
+	db, err := sc.where(s.db.WithContext(ctx).Table("sync_jobs").Where(problemWhere))
+	if err != nil {
+		return nil, err
+	}
+	db = db.Where(causeKey+" = ?", cause)
+	if mode == ModeRetrying {
+		db = db.Where("state = 'pending'")
+	} else {
+		db = db.Where("state = 'failed' AND failure_mode = ?", mode)
+	}
+	var ids []int64
+	if err := db.Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	if len(ids) == 0 {
+		return nil, apperr.NotFound("sync_job_not_found", "No order has this problem any more (it may have been solved meanwhile). Reload the page.")
+	}
+	if err := s.refreshJobs(ctx, ids); err != nil {
+		return nil, err
+	}
+	var n int64
+	for start := 0; start < len(ids); start += 500 {
+		part, err := s.Retry(ctx, ids[start:min(start+500, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		n += part
+	}
+	return &ActionResult{Changed: n, Skipped: len(ids) - int(n)}, nil
+}
+
 // CancelIn removes the selected jobs of the scope ("Cancel", "Cancel
 // selected"). A job being transferred is not removed: its writes to the
 // provider may already have happened, and removing it would lose their

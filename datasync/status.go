@@ -10,6 +10,7 @@ import (
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
+	"pretix-hubspot/pretixwire"
 )
 
 // Failure mode labels, exactly as pretix shows them.
@@ -98,7 +99,7 @@ type JobView struct {
 func (s *Status) view(j *models.SyncJob, now time.Time) JobView {
 	v := JobView{ID: j.ID, OrderID: j.OrderID, EventID: j.EventID, Provider: j.Provider, DisplayName: s.displayName(j.Provider),
 		State: j.State, NotBefore: j.NotBefore.UTC(), Attempts: j.Attempts, MaxAttempts: s.policy.MaxAttempts,
-		FailureMode: j.FailureMode, FailureLabel: FailureLabel(j.FailureMode), Error: j.LastError, ErrorJSON: j.LastErrorJSON,
+		FailureMode: j.FailureMode, FailureLabel: FailureLabel(j.FailureMode), Error: pretixwire.DisplayEmails(j.LastError), ErrorJSON: j.LastErrorJSON,
 		WaitReason: j.WaitReason, WaitCode: j.WaitCode, TriggeredAt: j.TriggeredAt.UTC(), TriggeredBy: j.TriggeredBy, Rerun: j.Rerun, UpdatedAt: j.UpdatedAt.UTC()}
 	switch {
 	case j.State == models.JobFailed:
@@ -186,7 +187,7 @@ func (s *Status) OrderStatus(ctx context.Context, orderID int64) ([]OrderProvide
 	for _, r := range results {
 		p := add(r.Provider, false)
 		p.Results = append(p.Results, ResultView{MappingID: r.MappingID, PositionID: r.PositionID, ObjectType: r.ObjectType,
-			IDProperty: r.IDProperty, IDValue: r.IDValue, ExternalID: r.ExternalID, Link: r.ExternalLink, Action: r.Action,
+			IDProperty: r.IDProperty, IDValue: pretixwire.DisplayEmails(r.IDValue), ExternalID: r.ExternalID, Link: r.ExternalLink, Action: r.Action,
 			TransmittedAt: r.TransmittedAt.UTC()})
 	}
 	if out == nil {
@@ -217,8 +218,13 @@ type Problem struct {
 type ProblemCount struct {
 	Mode  string `json:"mode"`
 	Label string `json:"label"`
-	Error string `json:"error,omitempty"` // for ByCause: the provider's message
 	Count int    `json:"count"`
+	// For ByCause: the group's key (for "Retry these N"), one example
+	// message and that example's structured error (what to fix where).
+	Cause     string `json:"cause,omitempty"`
+	Error     string `json:"error,omitempty"`
+	ErrorJSON string `json:"error_json,omitempty"`
+	EventSlug string `json:"event_slug,omitempty"` // the example's event
 }
 
 // ProblemList is a page of problems with the counts of the whole selection.
@@ -226,7 +232,7 @@ type ProblemList struct {
 	Items   []Problem      `json:"items"`
 	Total   int            `json:"total"`
 	ByMode  []ProblemCount `json:"by_mode"`
-	ByCause []ProblemCount `json:"by_cause"` // the most frequent messages, at most 10
+	ByCause []ProblemCount `json:"by_cause"` // the most frequent causes, at most 10
 }
 
 // problemWhere is the definition of a problem: a failed job, or a pending
@@ -234,6 +240,10 @@ type ProblemList struct {
 // It is the condition of the partial index ix_sync_jobs_problems, word for
 // word, so SQLite reads only the problem rows even behind a large backlog.
 const problemWhere = "(state = 'failed' OR (state = 'pending' AND attempts > 0 AND last_error <> ''))"
+
+// causeKey groups problems: the provider's cause, or its message when it
+// gave none (jobs from before causes were kept).
+const causeKey = "CASE WHEN sync_jobs.cause <> '' THEN sync_jobs.cause ELSE sync_jobs.last_error END"
 
 func (s *Status) scope(ctx context.Context, q ProblemQuery, index string) (*gorm.DB, error) {
 	// Without statistics SQLite may prefer the state index, which walks a
@@ -297,15 +307,39 @@ func (s *Status) Problems(ctx context.Context, q ProblemQuery) (*ProblemList, er
 	}
 	var causes []struct {
 		Mode      string
+		CauseKey  string
 		LastError string
+		Example   int64
 		Count     int
 	}
-	if err := filtered.Session(&gorm.Session{}).Select("CASE WHEN sync_jobs.state = 'failed' THEN sync_jobs.failure_mode ELSE ? END AS mode, sync_jobs.last_error, COUNT(*) AS count", ModeRetrying).
-		Group("mode, sync_jobs.last_error").Order("count DESC, mode").Limit(10).Scan(&causes).Error; err != nil {
+	if err := filtered.Session(&gorm.Session{}).Select("CASE WHEN sync_jobs.state = 'failed' THEN sync_jobs.failure_mode ELSE ? END AS mode, "+
+		causeKey+" AS cause_key, MIN(sync_jobs.last_error) AS last_error, MIN(sync_jobs.id) AS example, COUNT(*) AS count", ModeRetrying).
+		Group("mode, cause_key").Order("count DESC, mode, cause_key").Limit(10).Scan(&causes).Error; err != nil {
 		return nil, apperr.Internal(err)
 	}
+	type example struct {
+		ID            int64
+		LastErrorJSON string
+		EventSlug     string
+	}
+	examples := map[int64]example{}
+	if len(causes) > 0 {
+		var ids []int64
+		for _, c := range causes {
+			ids = append(ids, c.Example)
+		}
+		var rows []example
+		if err := s.db.WithContext(ctx).Table("sync_jobs j").Select("j.id, j.last_error_json, e.slug AS event_slug").
+			Joins("JOIN pretix_events e ON e.id = j.event_id").Where("j.id IN ?", ids).Scan(&rows).Error; err != nil {
+			return nil, apperr.Internal(err)
+		}
+		for _, r := range rows {
+			examples[r.ID] = r
+		}
+	}
 	for _, c := range causes {
-		out.ByCause = append(out.ByCause, ProblemCount{Mode: c.Mode, Label: s.modeLabel(c.Mode), Error: c.LastError, Count: c.Count})
+		out.ByCause = append(out.ByCause, ProblemCount{Mode: c.Mode, Label: s.modeLabel(c.Mode), Count: c.Count, Cause: c.CauseKey,
+			Error: pretixwire.DisplayEmails(c.LastError), ErrorJSON: examples[c.Example].LastErrorJSON, EventSlug: examples[c.Example].EventSlug})
 	}
 	var rows []struct {
 		models.SyncJob

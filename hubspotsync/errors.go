@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -93,11 +95,65 @@ type failure struct {
 // errorJSON is the structured error kept with the job and the log entry.
 func (f *failure) errorJSON() string {
 	d := map[string]any{"provider": ProviderName, "mode": f.mode, "message": f.msg}
+	if fix := f.fix(); fix != "" {
+		d["fix"] = fix
+	}
 	for k, v := range f.detail {
 		d[k] = v
 	}
 	b, _ := json.Marshal(d)
 	return string(b)
+}
+
+// about notes which mapping (and property, "" if none) a failure concerns,
+// so problems group by it and the problems page can open that mapping.
+func (f *failure) about(mp *mapPlan, property string) {
+	if _, ok := f.detail["mapping_id"]; !ok {
+		f.detail["mapping_id"] = mp.m.ID
+		f.detail["object_type"] = string(mp.ot)
+	}
+	if property != "" {
+		f.detail["property"] = property
+	}
+}
+
+// cause is what failures of one kind have in common across orders — mode,
+// HubSpot's category and codes or our error code, the properties and the
+// mapping — and never an order's own values, so the problems page can
+// count them together.
+func (f *failure) cause() string {
+	parts := []string{f.mode}
+	for _, k := range []string{"category", "sub_category", "code", "codes", "properties", "property", "object_type", "mapping_id"} {
+		if v, ok := f.detail[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	if _, coded := f.detail["code"]; !coded && f.detail["category"] == nil {
+		// Nothing structured: the message, without the object it names.
+		msg := f.msg
+		if obj, ok := f.detail["object"].(string); ok {
+			msg = strings.TrimSuffix(msg, " ("+obj+")")
+		}
+		parts = append(parts, msg)
+	}
+	return strings.Join(parts, "|")
+}
+
+// fix is what the problems page offers for a failure: "reconnect" (the
+// connection must be renewed or granted more), "value_map" or "mapping"
+// (edit the mapping named by mapping_id), or "" (retry, or fix in pretix).
+func (f *failure) fix() string {
+	switch code, _ := f.detail["code"].(string); {
+	case f.detail["category"] == "NOT_CONNECTED", strings.HasPrefix(code, "hubspot_") && f.mode == models.FailureConfig:
+		return "reconnect"
+	case code == CodeValueMapMissing || code == CodeValueMapInvalid:
+		return "value_map"
+	case f.mode == models.FailureConfig && f.detail["status"] != nil:
+		return "reconnect" // HubSpot refused the connection (scopes, token)
+	case f.detail["mapping_id"] != nil && (f.mode == models.FailureConfig || f.detail["property"] != nil || f.detail["properties"] != nil):
+		return "mapping"
+	}
+	return ""
 }
 
 // failureOf describes err for people. subject says which object it is
@@ -121,6 +177,16 @@ func failureOf(err error, subject string) *failure {
 		}
 		if codes := he.Codes(); len(codes) > 0 {
 			f.detail["codes"] = codes
+		}
+		var props []string
+		for _, d := range he.Details {
+			if d.In != "" && !containsString(props, d.In) {
+				props = append(props, d.In)
+			}
+		}
+		if len(props) > 0 {
+			sort.Strings(props)
+			f.detail["properties"] = props
 		}
 		if he.Message != "" && he.Message != f.msg {
 			f.detail["hubspot_message"] = he.Message

@@ -322,7 +322,9 @@ func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 				continue
 			}
 		}
-		o.failWith(failureOf(err, ""))
+		f := failureOf(err, "")
+		f.about(mp, pp.def.Name)
+		o.failWith(f)
 		return
 	}
 	v, err := mp.id.Value(fc)
@@ -330,7 +332,9 @@ func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 		c.idVal, err = Convert(mp.idDef, v, nil)
 	}
 	if err != nil {
-		o.failWith(failureOf(err, ""))
+		f := failureOf(err, "")
+		f.about(mp, mp.m.IDProperty)
+		o.failWith(f)
 		return
 	}
 	o.contribs = append(o.contribs, c)
@@ -367,6 +371,9 @@ func (ob *object) live() bool {
 // failObject fails an object and every order whose contribution it
 // carries; orders taken out of the batch earlier keep their own failure.
 func (r *run) failObject(ob *object, f *failure) {
+	if len(ob.contribs) > 0 {
+		f.about(ob.contribs[0].mp, "")
+	}
 	ob.fail = f
 	for _, c := range ob.contribs {
 		if ob.simulated && !c.applied {

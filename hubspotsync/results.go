@@ -71,14 +71,14 @@ func (r *run) results() []datasync.JobResult {
 		case modeSetup:
 			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeWait, RetryAfter: now.Add(SetupRetry), WaitReason: f.msg, WaitCode: models.WaitSetup}
 		case modeTemporary:
-			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeTemporary, Error: f.msg, ErrorJSON: ej}
+			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeTemporary, Error: f.msg, ErrorJSON: ej, Cause: f.cause()}
 			// Earlier attempts heal themselves; only the one that gives up
 			// belongs in the order's history.
 			if o.job.Attempts+1 >= r.p.maxAttempts {
 				jr.Log = append(jr.Log, models.OrderLog{Kind: datasync.LogError, Message: msgErrorPrefix + f.msg, Time: now, DataJSON: ej})
 			}
 		default:
-			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeFailed, Mode: f.mode, Error: f.msg, ErrorJSON: ej}
+			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeFailed, Mode: f.mode, Error: f.msg, ErrorJSON: ej, Cause: f.cause()}
 			jr.Log = append(jr.Log, models.OrderLog{Kind: datasync.LogError, Message: msgErrorPrefix + f.msg, Time: now, DataJSON: ej})
 		}
 		out = append(out, jr)

@@ -80,3 +80,38 @@ func TestWakeLeavesBackoffAlone(t *testing.T) {
 		t.Errorf("woke %d; job waits until %v, want %v", n, j.NotBefore, later)
 	}
 }
+
+// Problems group by cause, not by message: two invalid e-mails fail with
+// messages naming each address, yet count as one cause with a fix-it, and
+// "Retry these N" retries exactly them.
+func TestProblemsGroupByCause(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.addProperties(hubA)
+	h.connect(hubA)
+	h.contactMappings()
+	codes := simpleOrders(h, "broken@@example", "good@example.org", "also@@broken")
+	h.sync(codes...)
+	a, b := h.failed("S01", models.FailurePermanent, "broken@@example"), h.failed("S03", models.FailurePermanent, "also@@broken")
+	if a.LastError == b.LastError || a.Cause == "" || a.Cause != b.Cause || strings.Contains(a.Cause, "broken") {
+		t.Fatalf("causes %q / %q for messages %q / %q: want one cause without the values", a.Cause, b.Cause, a.LastError, b.LastError)
+	}
+	status := datasync.NewStatus(h.db, h.q, h.clock, []datasync.Provider{h.prov}, nil)
+	l, err := status.Problems(h.ctx, datasync.ProblemQuery{EventID: h.event})
+	h.must(err)
+	if len(l.ByCause) != 1 || l.ByCause[0].Count != 2 || l.ByCause[0].Cause != a.Cause || !strings.Contains(l.ByCause[0].ErrorJSON, `"fix":"mapping"`) {
+		t.Fatalf("by cause %+v; want one cause of 2 with a mapping fix", l.ByCause)
+	}
+	res, err := status.RetryCause(h.ctx, datasync.JobScope{EventID: h.event}, models.FailurePermanent, a.Cause)
+	h.must(err)
+	if res.Changed != 2 {
+		t.Errorf("Retry these 2 changed %d", res.Changed)
+	}
+	for _, c := range []string{"S01", "S03"} {
+		if j := h.job(c); j == nil || j.State != models.JobPending || j.Cause != "" {
+			t.Errorf("order %s after Retry these 2: %+v", c, j)
+		}
+	}
+	if _, err := status.RetryCause(h.ctx, datasync.JobScope{EventID: h.event}, models.FailurePermanent, a.Cause); err == nil {
+		t.Error("retrying a cause no order has any more succeeded")
+	}
+}

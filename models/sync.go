@@ -60,6 +60,7 @@ type SyncJob struct {
 	LastErrorJSON  string // the provider's structured error (status, category, correlation id, …)
 	WaitReason     string // why a pending job waits (rate limit, plugin disabled, …)
 	WaitCode       string // what it waits for: WaitSetup, or "" (a time)
+	Cause          string // groups failures of one kind ("" groups by LastError)
 	Rerun          bool
 	UpdatedAt      time.Time
 }

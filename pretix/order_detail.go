@@ -174,7 +174,7 @@ func (s *Service) GetOrder(ctx context.Context, orderID int64) (*OrderDetail, er
 		if !json.Valid(data) {
 			data = json.RawMessage("{}")
 		}
-		d.Log[i] = LogEntry{ID: l.ID, Time: l.Time, Kind: l.Kind, Message: l.Message, Data: data}
+		d.Log[i] = LogEntry{ID: l.ID, Time: l.Time, Kind: l.Kind, Message: pretixwire.DisplayEmails(l.Message), Data: data}
 	}
 	return d, nil
 }

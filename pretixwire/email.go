@@ -1,6 +1,7 @@
 package pretixwire
 
 import (
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -49,4 +50,25 @@ func isNormalASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// emailWithACE finds addresses whose domain has an IDNA label ("xn--").
+var emailWithACE = regexp.MustCompile(`[^\s"'“”‘’<>()\[\],;:@]+@[A-Za-z0-9.-]*xn--[A-Za-z0-9.-]*[A-Za-z0-9]`)
+
+// DisplayEmails turns the ASCII (IDNA) domains of the addresses in a text
+// back into Unicode, for people: "a@xn--strae-oqa.example" reads
+// "a@straße.example". HubSpot and pretix get the ASCII form; screens,
+// messages and previews show this one.
+func DisplayEmails(text string) string {
+	if !strings.Contains(text, "xn--") {
+		return text
+	}
+	return emailWithACE.ReplaceAllStringFunc(text, func(addr string) string {
+		at := strings.LastIndexByte(addr, '@')
+		u, err := idna.Punycode.ToUnicode(addr[at+1:])
+		if err != nil {
+			return addr
+		}
+		return addr[:at+1] + u
+	})
 }

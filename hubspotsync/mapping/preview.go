@@ -137,7 +137,7 @@ func (s *Service) previewObject(ed *eventData, props map[string]*hubspot.Propert
 			obj.Rows = append(obj.Rows, pr)
 			continue
 		}
-		pr.PretixValue, pr.Empty = displayValue(&f, v), v.IsEmpty()
+		pr.PretixValue, pr.Empty = pretixwire.DisplayEmails(displayValue(&f, v)), v.IsEmpty()
 		p := props[r.Property]
 		switch {
 		case p == nil:
@@ -153,10 +153,11 @@ func (s *Service) previewObject(ed *eventData, props map[string]*hubspot.Propert
 		default:
 			sent, err := s.convert(*p, v, r.ValueMap)
 			if err != nil {
-				pr.Error = errorText(err)
+				pr.Error = pretixwire.DisplayEmails(errorText(err))
 				break
 			}
-			pr.Send, pr.Sent = true, sent
+			// HubSpot gets e-mail domains in ASCII; people read them in Unicode.
+			pr.Send, pr.Sent = true, pretixwire.DisplayEmails(sent)
 		}
 		if pr.Send {
 			switch mode {

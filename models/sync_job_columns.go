@@ -17,3 +17,17 @@ func init() {
 		return execAll(tx, `CREATE INDEX ix_sync_results_transmitted ON sync_results(transmitted_at)`)
 	}})
 }
+
+func init() {
+	// "Most frequent causes" group problems by cause (HubSpot's category and
+	// codes, the property, the mapping), not by message, which names the
+	// order's own values. The covering index answers the counts alone.
+	Register(Migration{ID: "0603_sync_jobs_cause", Up: func(tx *gorm.DB) error {
+		return execAll(tx,
+			`ALTER TABLE sync_jobs ADD COLUMN cause TEXT NOT NULL DEFAULT ''`,
+			`DROP INDEX ix_sync_jobs_problem_causes`,
+			`CREATE INDEX ix_sync_jobs_problem_causes ON sync_jobs(event_id, state, failure_mode, cause, last_error)
+				WHERE state = 'failed' OR (state = 'pending' AND attempts > 0 AND last_error <> '')`,
+		)
+	}})
+}
