@@ -195,8 +195,11 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	hubspotSvc := hubspot.NewService(hubspot.Options{
 		DB: db, Box: box, Clock: clock, Logger: logger,
 		APIBaseURL: cfg.HubSpotAPIBase, AppBaseURL: cfg.HubSpotAppBase,
-		RedirectURL: cfg.BaseURL.String() + "/oauth/hubspot/callback",
-		ClientID:    cfg.HubSpotClientID, ClientSecret: cfg.HubSpotClientSecret,
+		// Another app base than HubSpot's is an emulator: its record pages
+		// answer the links (the demo, the browser tests).
+		RecordLinksToAppBase: cfg.HubSpotAppBase != "" && cfg.HubSpotAppBase != hubspot.DefaultAppBaseURL,
+		RedirectURL:          cfg.BaseURL.String() + "/oauth/hubspot/callback",
+		ClientID:             cfg.HubSpotClientID, ClientSecret: cfg.HubSpotClientSecret,
 		OnActivated: func(ctx context.Context, eventID int64) error {
 			return providers.Activate(ctx, eventID, hubspotsync.ProviderName)
 		},

@@ -301,5 +301,14 @@ func TestRecordURL(t *testing.T) {
 		if got := RecordURL(c.domain, hubEU, c.ot, c.id); got != c.want {
 			t.Errorf("RecordURL(%q) = %s, want %s", c.domain, got, c.want)
 		}
+		conn := Connection{HubID: hubEU, UIDomain: c.domain}
+		if got := conn.RecordURL(c.ot, c.id); got != c.want {
+			t.Errorf("Connection{UIDomain: %q}.RecordURL = %s, want %s", c.domain, got, c.want)
+		}
+	}
+	// An emulator's configured app base answers the links of a demo.
+	conn := Connection{HubID: hubEU, UIDomain: "app.hubspot.com", RecordBase: "http://127.0.0.1:8091/"}
+	if got, want := conn.RecordURL(Deals, "42"), "http://127.0.0.1:8091/contacts/24681357/record/0-3/42"; got != want {
+		t.Errorf("with RecordBase: %s, want %s", got, want)
 	}
 }

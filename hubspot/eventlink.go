@@ -109,6 +109,9 @@ func (s *Service) ClientForEvent(ctx context.Context, eventID int64) (*Client, *
 	if err != nil {
 		return nil, conn, err
 	}
+	if s.opts.RecordLinksToAppBase {
+		conn.RecordBase = s.opts.AppBaseURL
+	}
 	return cl, conn, nil
 }
 

@@ -27,6 +27,10 @@ type Options struct {
 
 	APIBaseURL string // default DefaultAPIBaseURL
 	AppBaseURL string // default DefaultAppBaseURL (the consent pages)
+	// RecordLinksToAppBase points record links at AppBaseURL instead of the
+	// portal's HubSpot UI: for a HubSpot emulator, whose record pages answer
+	// them (the demo, the browser tests).
+	RecordLinksToAppBase bool
 	// RedirectURL is the OAuth callback registered on the HubSpot app, e.g.
 	// http://localhost:8080/api/hubspot/callback.
 	RedirectURL string

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +53,18 @@ type Connection struct {
 	LastRefreshError string     `json:"last_refresh_error"`
 	ConnectedAt      time.Time  `json:"connected_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
+	// RecordBase, when set, is where record links point instead of the
+	// portal's HubSpot UI: the configured app base of a HubSpot emulator
+	// (operator configuration, never the portal's own data).
+	RecordBase string `json:"-"`
+}
+
+// RecordURL links to a record of this portal.
+func (c *Connection) RecordURL(ot ObjectType, recordID string) string {
+	if c.RecordBase != "" {
+		return strings.TrimRight(c.RecordBase, "/") + "/contacts/" + strconv.FormatInt(c.HubID, 10) + "/record/" + ot.TypeID() + "/" + url.PathEscape(recordID)
+	}
+	return RecordURL(c.UIDomain, c.HubID, ot, recordID)
 }
 
 // CanCreateProperties reports whether the grant includes the schema write

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"pretix-hubspot/datasync"
-	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
 )
 
@@ -103,6 +102,6 @@ func (r *run) result(c *contrib, done bool, now time.Time) (models.SyncResult, b
 		sr.Action = actionNothing
 	}
 	sr.ExternalID = ob.recordID
-	sr.ExternalLink = hubspot.RecordURL(r.conn.UIDomain, r.conn.HubID, ob.ot, ob.recordID)
+	sr.ExternalLink = r.conn.RecordURL(ob.ot, ob.recordID)
 	return sr, true
 }

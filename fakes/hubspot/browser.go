@@ -43,13 +43,14 @@ func walkConsent(ctx context.Context, client *http.Client, authorizeURL string, 
 	if err != nil {
 		return nil, err
 	}
-	if !strings.Contains(page, `action="/oauth/authorize/connect"`) {
+	// Sign in, then choose the account, as a person clicks through.
+	for step := 0; step < 2 && !strings.Contains(page, `action="/oauth/authorize/connect"`); step++ {
 		action, req, err := parseForm(page)
 		if err != nil {
 			return nil, err
 		}
-		page, err = fetchPage(ctx, &noFollow, http.MethodPost, base.ResolveReference(&url.URL{Path: action}).String(),
-			url.Values{"request": {req}, "portal": {strconv.FormatInt(hubID, 10)}})
+		form := url.Values{"request": {req}, "portal": {strconv.FormatInt(hubID, 10)}, "choice": {"sign_in"}}
+		page, err = fetchPage(ctx, &noFollow, http.MethodPost, base.ResolveReference(&url.URL{Path: action}).String(), form)
 		if err != nil {
 			return nil, err
 		}

@@ -9,40 +9,82 @@ import (
 	"strings"
 )
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} | HubSpot</title>
-<style>body{font-family:sans-serif;max-width:40rem;margin:3rem auto;color:#33475b}
-.notice{border:1px solid #f5c26b;background:#fef8f0;padding:1rem;margin:1rem 0}
-.error{border:1px solid #f2545b;background:#fdedee;padding:1rem}
-button{background:#ff7a59;color:#fff;border:0;padding:.6rem 1.2rem;font-size:1rem;margin-right:.5rem}
-button.secondary{background:#eaf0f6;color:#33475b}</style></head><body>
-<h1>Connecting your {{.AppName}} account to HubSpot</h1>
-{{if .Error}}<div class="error" role="alert"><h2>Something went wrong</h2><p>{{.Error}}</p></div>{{end}}
-{{if .Portals}}
+// pageLayout is the frame of the emulator's pages, styled after HubSpot's
+// own (a dark top bar, an orange primary button, a white card) so a demo
+// viewer recognises each step of the guide.
+const pageLayout = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} | HubSpot</title>
+<style>
+*{box-sizing:border-box}
+body{margin:0;font-family:"Lexend Deca",Helvetica,Arial,sans-serif;color:#33475b;background:#f5f8fa;font-size:15px;line-height:1.5}
+header{background:#2d3e50;color:#fff;padding:.75rem 1.25rem;display:flex;align-items:center;gap:.6rem}
+header .logo{font-weight:700;font-size:1.15rem;letter-spacing:.01em}
+header .logo span{color:#ff7a59}
+header .demo{margin-left:auto;font-size:.8rem;opacity:.8}
+main{max-width:34rem;margin:2.5rem auto;padding:0 1rem}
+.card{background:#fff;border:1px solid #cbd6e2;border-radius:4px;padding:1.5rem 1.75rem;box-shadow:0 1px 3px rgba(45,62,80,.08)}
+h1{font-size:1.45rem;font-weight:600;margin:0 0 .35rem;color:#33475b}
+h2{font-size:1.05rem;margin:0 0 .5rem}
+.sub{color:#516f90;margin:0 0 1.25rem}
+.notice{border-left:4px solid #f5c26b;background:#fef8f0;padding:.9rem 1rem;margin:1rem 0}
+.error{border-left:4px solid #f2545b;background:#fdedee;padding:.9rem 1rem}
+.btn{display:inline-block;background:#ff7a59;color:#fff;border:1px solid #ff7a59;border-radius:3px;padding:.6rem 1.25rem;font-size:.95rem;font-weight:600;cursor:pointer;text-decoration:none;margin:.25rem .5rem .25rem 0}
+.btn.secondary{background:#fff;color:#ff7a59}
+.choice{display:block;width:100%;text-align:center;margin:.5rem 0}
+fieldset{border:0;padding:0;margin:0 0 1rem}
+legend{font-weight:600;margin-bottom:.5rem}
+label.account{display:flex;gap:.6rem;align-items:center;border:1px solid #cbd6e2;border-radius:3px;padding:.6rem .8rem;margin:.4rem 0;cursor:pointer}
+label.account:hover{border-color:#00a4bd}
+.muted{color:#7c98b6;font-size:.85rem}
+ul.scopes{padding-left:1.2rem}
+code{font-size:.85rem}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;border-bottom:1px solid #eaf0f6;padding:.4rem .5rem;vertical-align:top;word-break:break-word}
+th{width:40%;color:#516f90;font-weight:600}
+</style></head><body>
+<header><span class="logo">Hub<span>S</span>pot</span><span class="demo">HubSpot emulator (demo)</span></header>
+<main>{{block "content" .}}{{end}}</main>
+</body></html>`
+
+var pageTmpl = template.Must(template.Must(template.New("page").Parse(pageLayout)).New("content").Parse(`
+<div class="card">
+{{if .Error}}<div class="error" role="alert"><h2>Something went wrong</h2><p>{{.Error}}</p></div>
+{{else if eq .Step "start"}}
+<h1>Connecting {{.AppName}} to HubSpot</h1>
+<p class="sub">{{.AppName}} wants to connect to a HubSpot account. Sign in to choose the account, or create a new one.</p>
+<form method="post" action="/oauth/authorize/start">
+<input type="hidden" name="request" value="{{.Request}}">
+<button class="btn choice" type="submit" name="choice" value="sign_in">Sign in to your HubSpot account</button>
+<button class="btn secondary choice" type="submit" name="choice" value="create">Create a new HubSpot account</button>
+</form>
+{{else if eq .Step "accounts"}}
+<h1>Connecting {{.AppName}} to HubSpot</h1>
+<p class="sub">Choose the HubSpot account {{.AppName}} may use.</p>
 <form method="post" action="/oauth/authorize/account">
 <input type="hidden" name="request" value="{{.Request}}">
 <fieldset><legend>Choose an account</legend>
-{{range $i, $p := .Portals}}<p><label><input type="radio" name="portal" value="{{$p.ID}}"{{if eq $i 0}} checked{{end}}> {{$p.Name}} ({{$p.ID}})</label></p>
+{{range $i, $p := .Portals}}<label class="account"><input type="radio" name="portal" value="{{$p.ID}}"{{if eq $i 0}} checked{{end}}> <span>{{$p.Name}} <span class="muted">({{$p.ID}})</span></span></label>
 {{end}}</fieldset>
-<button type="submit">Choose Account</button>
+<button class="btn" type="submit">Choose Account</button>
 </form>
-{{end}}
-{{if .Portal}}
+{{else if eq .Step "notice"}}
+<h1>Connecting {{.AppName}} to HubSpot</h1>
 <div class="notice" role="note"><h2>You're connecting to an unverified app</h2>
 <p>{{.AppName}} hasn't been verified by HubSpot. Only connect apps from developers you trust.</p></div>
 <p>{{.AppName}} is requesting access to <strong>{{.Portal.Name}} ({{.Portal.ID}})</strong>. It will be allowed to:</p>
-<ul>{{range .Scopes}}<li><code>{{.}}</code></li>{{end}}</ul>
+<ul class="scopes">{{range .Scopes}}<li><code>{{.}}</code></li>{{end}}</ul>
 <form method="post" action="/oauth/authorize/connect">
 <input type="hidden" name="request" value="{{.Request}}">
-<button type="submit" name="decision" value="connect">Connect app</button>
-<button type="submit" name="decision" value="deny" class="secondary">Cancel</button>
+<button class="btn" type="submit" name="decision" value="connect">Connect app</button>
+<button class="btn secondary" type="submit" name="decision" value="deny">Cancel</button>
 </form>
 {{end}}
-</body></html>
-`))
+</div>`))
 
 type pageData struct {
 	Title, AppName, Error, Request string
+	Step                           string // start, accounts, notice
 	Portals                        []Portal
 	Portal                         *Portal
 	Scopes                         []string
@@ -60,8 +102,8 @@ func (s *Server) errorPage(w http.ResponseWriter, msg string) {
 }
 
 // authorizePage is step one of the consent flow: validate the install URL and
-// offer the accounts (or, with /oauth/{portal}/authorize, go straight to the
-// chosen one).
+// ask to sign in or create an account (or, with /oauth/{portal}/authorize,
+// go straight to the chosen one).
 func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("client_id") != s.opts.ClientID {
@@ -85,17 +127,42 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	req := &authRequest{id: s.randHex(32), redirectURI: redirect, state: q.Get("state"), scopes: scopes, optional: splitScopes(q.Get("optional_scope"))}
 	s.pending[req.id] = req
-	var portals []Portal
-	for _, id := range s.order {
-		portals = append(portals, s.portals[id].Portal)
-	}
 	s.mu.Unlock()
 	if pin := r.PathValue("portal"); pin != "" {
 		id, _ := strconv.ParseInt(pin, 10, 64)
 		s.showNotice(w, req.id, id)
 		return
 	}
-	s.renderPage(w, http.StatusOK, pageData{Title: "Choose an account", Request: req.id, Portals: portals})
+	s.renderPage(w, http.StatusOK, pageData{Title: "Connect app", Step: "start", Request: req.id})
+}
+
+// startChoice is the first page's answer: sign in (choose one of the
+// accounts) or create a new account, which goes straight to the notice.
+func (s *Server) startChoice(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	reqID := r.PostForm.Get("request")
+	s.mu.Lock()
+	if s.pending[reqID] == nil {
+		s.mu.Unlock()
+		s.errorPage(w, "This authorization request is unknown or has expired. Start again from the app.")
+		return
+	}
+	if r.PostForm.Get("choice") == "create" {
+		var id int64 = 1
+		for _, have := range s.order {
+			id = max(id, have+1)
+		}
+		s.addPortalLocked(Portal{ID: id, Name: "New HubSpot account"})
+		s.mu.Unlock()
+		s.showNotice(w, reqID, id)
+		return
+	}
+	var portals []Portal
+	for _, id := range s.order {
+		portals = append(portals, s.portals[id].Portal)
+	}
+	s.mu.Unlock()
+	s.renderPage(w, http.StatusOK, pageData{Title: "Choose an account", Step: "accounts", Request: reqID, Portals: portals})
 }
 
 func (s *Server) redirectAllowed(u string) bool {
@@ -133,7 +200,7 @@ func (s *Server) showNotice(w http.ResponseWriter, reqID string, hub int64) {
 	p := pt.Portal
 	scopes := s.grantedLocked(req)
 	s.mu.Unlock()
-	s.renderPage(w, http.StatusOK, pageData{Title: "Connect app", Request: reqID, Portal: &p, Scopes: scopes})
+	s.renderPage(w, http.StatusOK, pageData{Title: "Connect app", Step: "notice", Request: reqID, Portal: &p, Scopes: scopes})
 }
 
 // grantedLocked is the required scopes plus the optional ones the portal can

@@ -19,30 +19,51 @@ func authorizeURL(e *env, state string, extra url.Values) string {
 	return e.ts.URL + "/oauth/authorize?" + q.Encode()
 }
 
+// The consent pages follow the guide: sign in or create an account, choose
+// the account, then the unverified-app notice with Connect app.
 func TestConsentPagesShowHubSpotTexts(t *testing.T) {
 	e := newEnv(t, Options{})
-	resp, err := e.ts.Client().Get(authorizeURL(e, "s1", nil))
-	if err != nil {
-		t.Fatal(err)
+	read := func(resp *http.Response, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{"Connecting your pretix account to HubSpot", "Choose an account", "pretix Demo GmbH (24681357)", "Example Events Inc. (13579246)"} {
-		if !strings.Contains(string(page), want) {
-			t.Errorf("account page lacks %q", want)
+	steps := []struct {
+		name string
+		form url.Values // posted to action; nil for the first GET
+		path string
+		want []string
+	}{
+		{"start", nil, "", []string{"Connecting pretix to HubSpot", "Sign in to your HubSpot account", "Create a new HubSpot account"}},
+		{"accounts", url.Values{"choice": {"sign_in"}}, "/oauth/authorize/start",
+			[]string{"Connecting pretix to HubSpot", "Choose an account", "pretix Demo GmbH", "(24681357)", "Example Events Inc.", "Choose Account"}},
+		{"notice", url.Values{"portal": {"24681357"}}, "/oauth/authorize/account",
+			[]string{"You're connecting to an unverified app", "Connect app", "crm.objects.contacts.write", "pretix Demo GmbH (24681357)"}},
+	}
+	page := ""
+	for _, st := range steps {
+		if st.form == nil {
+			page = read(e.ts.Client().Get(authorizeURL(e, "s1", nil)))
+		} else {
+			st.form.Set("request", requestRE.FindStringSubmatch(page)[1])
+			page = read(e.ts.Client().PostForm(e.ts.URL+st.path, st.form))
+		}
+		for _, want := range st.want {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s page lacks %q", st.name, want)
+			}
 		}
 	}
-	req := requestRE.FindStringSubmatch(string(page))[1]
-	resp, err = e.ts.Client().PostForm(e.ts.URL+"/oauth/authorize/account", url.Values{"request": {req}, "portal": {"24681357"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{"unverified app", "Connect app", "crm.objects.contacts.write"} {
-		if !strings.Contains(string(page), want) {
-			t.Errorf("notice page lacks %q", want)
-		}
+
+	// Create a new account: a fresh portal, straight to the notice.
+	page = read(e.ts.Client().Get(authorizeURL(e, "s2", nil)))
+	page = read(e.ts.Client().PostForm(e.ts.URL+"/oauth/authorize/start", url.Values{"request": {requestRE.FindStringSubmatch(page)[1]}, "choice": {"create"}}))
+	if !strings.Contains(page, "New HubSpot account") || !strings.Contains(page, "Connect app") {
+		t.Errorf("create account: %.400s", page)
 	}
 }
 

@@ -2,6 +2,7 @@ package hubspotfake
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -400,5 +401,36 @@ func TestPipelineStagesCarryWritePermissions(t *testing.T) {
 	}
 	if n < 8 {
 		t.Fatalf("%d stages, want the default pipeline's 7 and one more", n)
+	}
+}
+
+// The record link the product builds opens a read-only page of the record;
+// an unknown record is a 404 page that says so.
+func TestRecordPageAtTheProductsLink(t *testing.T) {
+	e := newEnv(t, Options{Portals: []Portal{{ID: hubEU, Name: "EU"}}})
+	st, _, body := e.call("POST", "/crm/objects/2026-03/contacts/batch/create", map[string]any{"inputs": []any{
+		map[string]any{"properties": map[string]any{"email": "aoife@straße.example", "firstname": "Aoife", "lastname": "Ní Bhriain"}}}})
+	if st != 201 {
+		t.Fatalf("create: %d %v", st, body)
+	}
+	id := list(t, body, "results")[0]["id"].(string)
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{fmt.Sprintf("/contacts/%d/record/0-1/%s", hubEU, id), 200, "Aoife Ní Bhriain"},
+		{fmt.Sprintf("/contacts/%d/record/0-1/%s", hubEU, "999999"), 404, "no such record"},
+		{fmt.Sprintf("/contacts/%d/record/0-3/%s", hubEU, id), 404, "no such record"},
+	} {
+		resp, err := e.ts.Client().Get(e.ts.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.want) {
+			t.Errorf("GET %s: %d, want %d with %q: %.300s", tc.path, resp.StatusCode, tc.status, tc.want, b)
+		}
 	}
 }

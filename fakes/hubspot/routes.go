@@ -7,7 +7,10 @@ func (s *Server) routes() {
 	// The app.hubspot.com side: consent pages.
 	s.page("GET /oauth/authorize", s.authorizePage)
 	s.page("GET /oauth/{portal}/authorize", s.authorizePage)
+	s.page("POST /oauth/authorize/start", s.startChoice)
 	s.page("POST /oauth/authorize/account", s.chooseAccount)
+	// Record pages: where the product's record links point in a demo.
+	s.page("GET /contacts/{portal}/record/{typeID}/{id}", s.recordPage)
 	s.page("POST /oauth/authorize/connect", s.connectDecision)
 	// The api.hubapi.com side: OAuth endpoints (not rate limited).
 	s.page("POST /oauth/{version}/token", s.token)

@@ -1,0 +1,104 @@
+package hubspotfake
+
+import (
+	"html/template"
+	"net/http"
+	"sort"
+	"strconv"
+)
+
+var recordTmpl = template.Must(template.Must(template.New("page").Parse(pageLayout)).New("content").Parse(`
+<div class="card">
+{{if .Error}}<div class="error" role="alert"><h2>Record not found</h2><p>{{.Error}}</p></div>
+{{else}}
+<p class="muted">{{.Portal}} · {{.TypeLabel}}</p>
+<h1>{{.Name}}</h1>
+<p class="sub">Record {{.ID}} — read-only in the emulator.</p>
+<table><tbody>
+{{range .Props}}<tr><th scope="row">{{.Name}}</th><td>{{.Value}}</td></tr>
+{{end}}</tbody></table>
+{{if .Assoc}}<h2 style="margin-top:1.25rem">Associations</h2>
+<ul>{{range .Assoc}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{end}}
+</div>`))
+
+var typeByID = map[string][2]string{"0-1": {"contacts", "Contact"}, "0-2": {"companies", "Company"}, "0-3": {"deals", "Deal"}}
+
+// recordPage answers the link the product builds for a record
+// (/contacts/<portal>/record/<type id>/<id>) with a simple read-only page,
+// so record links open in a demo.
+func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
+	hub, _ := strconv.ParseInt(r.PathValue("portal"), 10, 64)
+	t, ok := typeByID[r.PathValue("typeID")]
+	id := r.PathValue("id")
+	data := struct {
+		Title, Error, Portal, TypeLabel, Name, ID string
+		Props                                     []struct{ Name, Value string }
+		Assoc                                     []string
+	}{Title: "Record", ID: id}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	s.mu.Lock()
+	pt := s.portals[hub]
+	var rec *record
+	if pt != nil && ok && pt.objects[t[0]] != nil {
+		rec = pt.objects[t[0]].byID[id]
+	}
+	if rec == nil || rec.archived {
+		s.mu.Unlock()
+		data.Error = "This HubSpot account has no such record (it may have been deleted or merged)."
+		w.WriteHeader(http.StatusNotFound)
+		_ = recordTmpl.Execute(w, data)
+		return
+	}
+	data.Portal, data.TypeLabel = pt.Portal.Name, t[1]
+	for k, v := range rec.props {
+		if v != "" {
+			data.Props = append(data.Props, struct{ Name, Value string }{k, v})
+		}
+	}
+	for _, toType := range []string{"contacts", "companies", "deals"} {
+		for other := range pt.links[linkKey{t[0], id, toType}] {
+			label := other
+			if o := pt.objects[toType]; o != nil && o.byID[other] != nil {
+				label = recordName(toType, o.byID[other].props, other)
+			}
+			data.Assoc = append(data.Assoc, typeLabel(toType)+": "+label)
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(data.Props, func(i, j int) bool { return data.Props[i].Name < data.Props[j].Name })
+	sort.Strings(data.Assoc)
+	data.Name = recordName(t[0], rec.props, id)
+	data.Title = data.Name
+	_ = recordTmpl.Execute(w, data)
+}
+
+func typeLabel(ot string) string {
+	for _, t := range typeByID {
+		if t[0] == ot {
+			return t[1]
+		}
+	}
+	return ot
+}
+
+func recordName(ot string, p map[string]string, id string) string {
+	switch ot {
+	case "contacts":
+		if n := p["firstname"] + " " + p["lastname"]; n != " " {
+			return n
+		}
+		if p["email"] != "" {
+			return p["email"]
+		}
+	case "deals":
+		if p["dealname"] != "" {
+			return p["dealname"]
+		}
+	case "companies":
+		if p["name"] != "" {
+			return p["name"]
+		}
+	}
+	return id
+}
