@@ -9,12 +9,21 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/datasync"
 	"pretix-hubspot/pretix"
 )
 
 // ordersHandler serves an event's orders list and the order page.
 type ordersHandler struct {
-	svc *pretix.Service
+	svc    *pretix.Service
+	status *datasync.Status
+}
+
+// orderListPage is a page of the orders list with each order's sync state
+// (by order id; orders never synced are absent).
+type orderListPage struct {
+	*pretix.OrderList
+	Sync map[int64]datasync.OrderSyncState `json:"sync"`
 }
 
 // list answers GET …/orders?search=&status=p,n&page=&page_size=. status may
@@ -36,11 +45,20 @@ func (h *ordersHandler) list(c echo.Context) error {
 	if q.PageSize, err = intParam(c, "page_size"); err != nil {
 		return err
 	}
-	l, err := h.svc.ListOrders(c.Request().Context(), q)
+	ctx := c.Request().Context()
+	l, err := h.svc.ListOrders(ctx, q)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, envelope{Data: l})
+	ids := make([]int64, len(l.Orders))
+	for i, o := range l.Orders {
+		ids[i] = o.ID
+	}
+	states, err := h.status.OrderStates(ctx, ids)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: orderListPage{OrderList: l, Sync: states}})
 }
 
 func (h *ordersHandler) get(c echo.Context) error {

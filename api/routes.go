@@ -44,7 +44,7 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	orgG.GET("/events", evH.list)
 	evG.GET("", evH.get)
 	evG.GET("/stats", evH.stats)
-	ordH := &ordersHandler{svc: d.Pretix}
+	ordH := &ordersHandler{svc: d.Pretix, status: d.SyncStatus}
 	evG.GET("/orders", ordH.list)
 	evG.GET("/orders/:code", ordH.get)
 	whH := &webhooksHandler{svc: d.Pretix}

@@ -64,3 +64,45 @@ func TestSummaryCountsByStateAndDay(t *testing.T) {
 		}
 	}
 }
+
+// The orders list shows each order's most serious sync state with its time.
+func TestOrderStatesForTheOrdersList(t *testing.T) {
+	f := newFixture(t, 7)
+	ctx := context.Background()
+	st := NewStatus(f.db, f.q, f.clock, nil, nil)
+	now := f.clock.Now()
+	must(t, f.q.Enqueue(ctx, 1, []int64{2, 3, 4, 5, 6}, "test", TriggerManual, time.Time{}))
+	set := func(order int64, cols map[string]any) {
+		t.Helper()
+		must(t, f.db.Model(&models.SyncJob{}).Where("order_id = ?", order).Updates(cols).Error)
+	}
+	set(3, map[string]any{"state": "in_flight"})
+	set(4, map[string]any{"not_before": now.Add(time.Hour), "wait_reason": "Waiting for a HubSpot mapping"})
+	set(5, map[string]any{"state": "failed", "failure_mode": "config", "updated_at": now.Add(-time.Minute)})
+	set(6, map[string]any{"attempts": 1, "last_error": "HubSpot timed out", "updated_at": now})
+	for _, order := range []int64{1, 5} { // 1 sent and done; 5 sent once, failed since
+		must(t, f.db.Create(&models.SyncResult{OrderID: order, MappingID: 1, Provider: "test", ObjectType: "contacts",
+			IDProperty: "email", IDValue: "x", Action: "created", TransmittedAt: now.Add(-time.Hour).UTC()}).Error)
+	}
+	got, err := st.OrderStates(ctx, []int64{1, 2, 3, 4, 5, 6, 7})
+	must(t, err)
+	for _, tc := range []struct {
+		order int64
+		state string
+		at    time.Time
+	}{
+		{1, OrderSynced, now.Add(-time.Hour)},
+		{2, OrderPending, now},
+		{3, OrderPending, now},
+		{4, OrderWaiting, now.Add(time.Hour)},
+		{5, OrderError, now.Add(-time.Minute)},
+		{6, OrderError, now},
+	} {
+		if s := got[tc.order]; s.State != tc.state || !s.At.Equal(tc.at) {
+			t.Errorf("order %d: %+v, want %s at %v", tc.order, s, tc.state, tc.at)
+		}
+	}
+	if s, ok := got[7]; ok {
+		t.Errorf("order 7 was never synced, got %+v", s)
+	}
+}
