@@ -37,6 +37,21 @@ export function formatDateTime(iso, timeZone) {
 }
 
 /**
+ * Date and time labelled with its zone, e.g. "12 Mar 2026, 14:05 CET": for
+ * times shown outside the page's one zone rule (account data, the
+ * organizer's pulls, which belong to no event). Without a zone, the
+ * browser's own is used — and named.
+ * @param {string|null|undefined} iso
+ * @param {string} [timeZone]
+ */
+export function formatDateTimeZoned(iso, timeZone) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return dateFormat({ year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }, timeZone).format(d);
+}
+
+/**
  * Date only, e.g. "12 Mar 2026", in the given IANA time zone.
  * @param {string|null|undefined} iso
  * @param {string} [timeZone]
