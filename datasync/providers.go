@@ -133,7 +133,7 @@ func (ps *Providers) SetEnabled(ctx context.Context, eventID int64, name string,
 	label := pl.Label
 	switch {
 	case enabled:
-		pl.Message = fmt.Sprintf("%s is enabled for this event. Open Settings → %s to connect a %s account.", label, label, label)
+		pl.Message = fmt.Sprintf("%s is enabled for this event; connect a %s account next.", label, label)
 	case pl.PendingJobs > 0:
 		waits := "syncs wait"
 		if pl.PendingJobs == 1 {

@@ -177,7 +177,7 @@ func compile(ctx context.Context, res *fields.Resolver, defs *propertyDefs, oms 
 	plans := make([]*mapPlan, 0, len(oms))
 	byID := map[int64]int{}
 	for i, om := range oms {
-		name := fmt.Sprintf("mapping %d (%s → %s)", i+1, sourceLabel(om.SourceType), om.TargetType)
+		name := fmt.Sprintf("mapping %d (%s → %s)", i+1, sourceLabel(om.SourceType), TargetLabel(hubspot.ObjectType(om.TargetType)))
 		mp := &mapPlan{idx: i, m: om}
 		switch om.SourceType {
 		case models.SourceOrder:

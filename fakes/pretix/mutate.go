@@ -281,7 +281,8 @@ func (s *Server) PlaceOrder(org, ev string, ord Order) (Order, error) {
 
 // ModifyOrder changes an order at run time: fn edits it, then ids for new
 // positions and the total are filled in, last_modified becomes the clock's
-// now and webhooks get action (default pretix.event.order.modified). fn
+// now and webhooks get action (default pretix.event.order.modified;
+// NoWebhook for none). fn
 // runs under the emulator's lock and must not call the Server.
 func (s *Server) ModifyOrder(org, ev, code, action string, fn func(o *Order)) (Order, error) {
 	s.mu.Lock()
@@ -302,12 +303,20 @@ func (s *Server) ModifyOrder(org, ev, code, action string, fn func(o *Order)) (O
 	so.LastModified = Time(now)
 	out := cloneOrder(so.Order)
 	s.mu.Unlock()
-	if action == "" {
-		action = "pretix.event.order.modified"
+	switch action {
+	case "":
+		s.hooks.notify(org, ev, code, "pretix.event.order.modified")
+	case NoWebhook:
+	default:
+		s.hooks.notify(org, ev, code, action)
 	}
-	s.hooks.notify(org, ev, code, action)
 	return out, nil
 }
+
+// NoWebhook as ModifyOrder's action changes the order without telling any
+// webhook, as when a webhook is missing or lost: only a pull or a fresh read
+// sees the change.
+const NoWebhook = "-"
 
 // CancelOrder cancels an order (status c, cancellation_date now, open
 // payments canceled) and notifies pretix.event.order.canceled.

@@ -179,7 +179,9 @@ func (w *World) AddWebhook(target string) (int64, error) {
 }
 
 // control serves /_fake/: GET info, POST orders?event=slug (place a random
-// order), POST orders/<code>/paid|cancel?event=slug, POST webhooks?url=….
+// order), POST orders/<code>/paid|cancel?event=slug, POST
+// orders/<code>/city?event=slug&city=…&webhook=0 (change the invoice
+// address's city, with or without telling webhooks), POST webhooks?url=….
 func (w *World) control(rw http.ResponseWriter, r *http.Request) {
 	write := func(v any, err error) {
 		rw.Header().Set("Content-Type", "application/json")
@@ -221,6 +223,18 @@ func (w *World) control(rw http.ResponseWriter, r *http.Request) {
 		write(w.Pretix.MarkPaid(Organizer, ev, code))
 	case "cancel":
 		write(w.Pretix.CancelOrder(Organizer, ev, code))
+	case "city":
+		act := ""
+		if r.URL.Query().Get("webhook") == "0" {
+			act = pretixfake.NoWebhook
+		}
+		city := r.URL.Query().Get("city")
+		write(w.Pretix.ModifyOrder(Organizer, ev, code, act, func(o *pretixfake.Order) {
+			if o.InvoiceAddress == nil {
+				o.InvoiceAddress = &pretixfake.InvoiceAddress{}
+			}
+			o.InvoiceAddress.City = city
+		}))
 	default:
 		write(nil, errors.New("unknown control request"))
 	}
