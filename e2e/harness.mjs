@@ -125,7 +125,8 @@ export async function createAdmin(page, url, username = 'admin', password = 'cor
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Repeat password').fill(password);
   await page.getByRole('button', { name: 'Create admin account' }).click();
-  await page.getByTestId('current-user').filter({ hasText: username }).waitFor();
+  // Attached, not visible: on a phone the top bar folds the name away.
+  await page.getByTestId('current-user').filter({ hasText: username }).waitFor({ state: 'attached' });
 }
 
 /**

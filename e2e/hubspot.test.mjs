@@ -24,7 +24,8 @@ after(async () => {
 /** Clicks Request access and walks the emulator's consent pages. */
 async function consent(page, decision) {
   await page.getByRole('button', { name: 'Request access' }).click();
-  await page.getByRole('heading', { name: 'Connecting your pretix account to HubSpot' }).waitFor();
+  await page.getByRole('heading', { name: 'Connecting pretix to HubSpot' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in to your HubSpot account' }).click();
   await page.getByLabel(/pretix Demo GmbH/).check();
   await page.getByRole('button', { name: 'Choose Account' }).click();
   await page.getByRole('heading', { name: "You're connecting to an unverified app" }).waitFor();

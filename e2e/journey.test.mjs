@@ -74,7 +74,8 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
     await page.getByRole('button', { name: 'Disable' }).waitFor();
     await page.getByRole('navigation', { name: 'Event' }).getByRole('link', { name: 'HubSpot' }).click();
     await page.getByRole('button', { name: 'Request access' }).click();
-    await page.getByRole('heading', { name: 'Connecting your pretix account to HubSpot' }).waitFor();
+    await page.getByRole('heading', { name: 'Connecting pretix to HubSpot' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in to your HubSpot account' }).click();
     await page.getByLabel(/pretix Demo GmbH/).check();
     await page.getByRole('button', { name: 'Choose Account' }).click();
     await page.getByRole('button', { name: 'Connect app' }).click();
@@ -91,7 +92,6 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
     await page.getByRole('heading', { name: 'Properties' }).waitFor();
     assert.equal(await fieldPicker(page, 1).inputValue(), 'order_code');
     await pickProperty(page, 1, 'deal name', 'Deal Name (dealname | string)');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('button', { name: 'Create unique property' }).click();
     await page.getByText('was created with unique values').waitFor();
     assert.ok(await page.getByLabel('Order → Contacts (by Order email)').isChecked(), 'deal associated with the contact');
@@ -113,7 +113,7 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
     const box = page.getByTestId('order-sync-box');
     await box.getByRole('heading', { name: 'Data transfer to external systems' }).waitFor();
     await box.getByRole('heading', { name: 'HubSpot' }).waitFor();
-    await box.getByRole('link', { name: `Deal: ${placed.code}` }).waitFor();
+    await box.getByTestId('sync-record').filter({ hasText: 'Deal' }).getByRole('link', { name: placed.code }).waitFor();
     await page.getByText('Data transferred to HubSpot').first().waitFor();
 
     // An earlier order (placed before HubSpot was connected) waits for Sync now.
@@ -124,9 +124,9 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
     await box.getByText('No data transmitted.').waitFor();
     await box.getByRole('button', { name: 'Sync now' }).click();
     await box.getByTestId('sync-state').getByText('Pending').waitFor();
-    const deal = box.getByRole('link', { name: `Deal: ${earlier.code}` });
+    const deal = box.getByTestId('sync-record').filter({ hasText: /^Deal/ }).getByRole('link', { name: earlier.code });
     await deal.waitFor();
-    const contact = box.getByRole('link', { name: /^Contact: / });
+    const contact = box.getByTestId('sync-record').filter({ hasText: 'Contact — buyer' }).getByRole('link');
     await contact.waitFor();
     assert.match(await deal.getAttribute('href'), new RegExp(`/contacts/${fakes.hubspot_portals[0]}/record/0-3/\\d+$`));
     assert.match(await contact.getAttribute('href'), /\/record\/0-1\/\d+$/);
@@ -172,7 +172,7 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
     await page.goto(app.url + org);
     await page.getByRole('link', { name: 'Data sync problems' }).click();
     await page.getByRole('heading', { name: 'Sync problems' }).waitFor();
-    await problems.getByRole('row').filter({ hasText: earlier.code }).getByText('conf2026').waitFor();
+    await problems.getByRole('row').filter({ hasText: earlier.code }).getByText('DemoCon 2026').waitFor();
 
     // Fix the mapping, Retry selected: the problem is gone and the order synced.
     await editDealMapping(page);
@@ -184,7 +184,7 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
     await page.getByRole('button', { name: 'Retry selected' }).click();
     await problems.getByText('No problems.').waitFor();
     await page.goto(`${app.url}${eventBase}/orders/${earlier.code}`);
-    await box.getByRole('link', { name: `Deal: ${earlier.code}` }).waitFor();
+    await box.getByTestId('sync-record').filter({ hasText: /^Deal/ }).getByRole('link', { name: earlier.code }).waitFor();
     await box.getByRole('button', { name: 'Sync now' }).waitFor();
     assert.equal(await box.getByText(/^Error/).count(), 0);
     await page.goto(app.url + eventBase);

@@ -211,10 +211,12 @@ test('a deal mapping by order code offers Create unique property and then saves'
     await page.waitForURL(/\/settings\/hubspot\/mappings\/\d+$/);
 
     assert.equal(await fieldPicker(page, 1).inputValue(), 'order_code');
-    // Deal Name is not unique: saving is refused at the identifier row.
+    // Deal Name is not unique: the identifier row says so, and saving
+    // becomes "Create … and save".
     await pickProperty(page, 1, 'deal name', 'Deal Name (dealname | string)');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.locator('#row-0-property-error').filter({ hasText: 'does not require unique values' }).waitFor();
+    await page.getByRole('button', { name: 'Create “pretix_order_id” and save' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).count(), 0);
     const create = page.getByRole('button', { name: 'Create unique property' });
     await create.waitFor();
     await page.getByText('pretix_order_id', { exact: true }).waitFor();

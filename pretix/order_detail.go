@@ -170,7 +170,7 @@ func (s *Service) GetOrder(ctx context.Context, orderID int64) (*OrderDetail, er
 	}
 	d.Log = make([]LogEntry, len(logs))
 	for i, l := range logs {
-		data := json.RawMessage(l.DataJSON)
+		data := json.RawMessage(pretixwire.DisplayEmails(l.DataJSON)) // people read the links
 		if !json.Valid(data) {
 			data = json.RawMessage("{}")
 		}

@@ -121,6 +121,7 @@ func defaultProperties(now time.Time) map[string][]*Property {
 			std("state", "State/Region", "string", "text", "contactinformation"),
 			std("country", "Country/Region", "string", "text", "contactinformation"),
 			std("hs_country_region_code", "Country/Region Code", "string", "text", "contactinformation"),
+			std("annualrevenue", "Annual Revenue", "number", "number", "contactinformation"),
 			std("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", "contactinformation", lifecycle...),
 			std("hs_buying_role", "Buying Role", "enumeration", "checkbox", "contactinformation", buyingRole...),
 			std("hs_language", "Preferred language", "enumeration", "select", "contactinformation", language...),
