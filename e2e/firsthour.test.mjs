@@ -261,7 +261,7 @@ for (const [label, width, height] of [
       await cause.getByText('3×').waitFor();
       await cause.getByRole('link', { name: 'Open the mapping' }).waitFor();
       await pageIsFine(page, width, '6-sync-problems', shots);
-      await page.goto(app.url + org + '/sync-problems');
+      await page.goto(app.url + org + '/export/sync-problems');
       await page.getByTestId('sync-cause').getByText('3×').waitFor();
       await page.getByTestId('sync-problems').getByText('DemoCon 2026').first().waitFor();
       await pageIsFine(page, width, '7-organizer-sync-problems', shots);
