@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { formatDateTime, formatDate, formatDateRange, formatMoney, localized, relativeTime, statusBadge, statusText } from './format.js';
+import { formatDateTime, formatDateTimeZoned, formatDate, formatDateRange, formatMoney, localized, relativeTime, statusBadge, statusText } from './format.js';
 
 describe('format', () => {
   it('shows times in the event time zone', () => {
@@ -8,6 +8,13 @@ describe('format', () => {
     expect(formatDateTime(iso, 'Asia/Tokyo')).toMatch(/8:30|08:30/);
     expect(formatDateTime(iso, 'No/Such_Zone')).not.toBe('');
     expect(formatDateTime('', 'UTC')).toBe('');
+  });
+
+  it('names the zone of times outside the page rule', () => {
+    const iso = '2026-03-01T23:30:00Z';
+    expect(formatDateTimeZoned(iso, 'Asia/Tokyo')).toMatch(/GMT\+9|JST/);
+    expect(formatDateTimeZoned(iso, 'UTC')).toMatch(/UTC/);
+    expect(formatDateTimeZoned(null, 'UTC')).toBe('');
   });
 
   it('collapses a one-day range', () => {
