@@ -56,7 +56,8 @@ func BenchmarkOrdersListAPI100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Providers: datasync.NewProviders(db, clock, nil),
-		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) }, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, Pretix: px})
+		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) }, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, Pretix: px,
+		SyncStatus: datasync.NewStatus(db, datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, nil), clock, nil, nil)})
 	srv.Start()
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)

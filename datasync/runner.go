@@ -524,7 +524,7 @@ func (r *Runner) record(ctx context.Context, jobs []models.SyncJob, results []Jo
 				return err
 			}
 			for _, sr := range res.Results {
-				sr.ID, sr.OrderID = 0, j.OrderID
+				sr.ID, sr.OrderID, sr.EventID = 0, j.OrderID, j.EventID
 				if sr.TransmittedAt.IsZero() {
 					sr.TransmittedAt = now
 				}

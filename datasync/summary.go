@@ -63,88 +63,86 @@ func (s *Status) Summary(ctx context.Context, eventID int64, loc *time.Location)
 	}
 	db := s.db.WithContext(ctx)
 
-	var jobs []struct {
-		State, WaitCode string
-		Later           bool
-		N               int
-		Next            string
+	var states []struct {
+		State string
+		N     int
 	}
-	if err := db.Raw(`SELECT state, wait_code, not_before > ? AS later, COUNT(*) AS n, MIN(not_before) AS next
-		FROM sync_jobs WHERE event_id = ? GROUP BY state, wait_code, later`, now.UTC(), eventID).Scan(&jobs).Error; err != nil {
+	if err := db.Raw(`SELECT state, COUNT(*) AS n FROM sync_jobs WHERE event_id = ? GROUP BY state`, eventID).Scan(&states).Error; err != nil {
 		return nil, apperr.Internal(err)
 	}
-	for _, j := range jobs {
-		switch {
-		case j.State == models.JobFailed:
-			out.Counts.Failed += j.N
-		case j.State == models.JobInFlight:
-			out.Counts.InFlight += j.N
-		case j.Later:
-			out.Counts.Waiting += j.N
-			if j.WaitCode == models.WaitSetup {
-				out.Counts.WaitingSetup += j.N
-			}
-			if t, ok := parseStored(j.Next); ok && (out.NextAttemptAt == nil || t.Before(*out.NextAttemptAt)) {
-				out.NextAttemptAt = &t
-			}
-		default:
-			out.Counts.Due += j.N
+	pending := 0
+	for _, st := range states {
+		switch st.State {
+		case models.JobFailed:
+			out.Counts.Failed = st.N
+		case models.JobInFlight:
+			out.Counts.InFlight = st.N
+		case models.JobPending:
+			pending = st.N
 		}
 	}
+	// Waiting jobs are few next to a due backlog: read them along the due
+	// index (state, not_before) rather than every pending job of the event.
+	var waits []struct {
+		WaitCode string
+		N        int
+		Next     string
+	}
+	if err := db.Raw(`SELECT wait_code, COUNT(*) AS n, MIN(not_before) AS next FROM sync_jobs INDEXED BY ix_sync_jobs_due
+		WHERE state = 'pending' AND not_before > ? AND event_id = ? GROUP BY wait_code`, now.UTC(), eventID).Scan(&waits).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	for _, w := range waits {
+		out.Counts.Waiting += w.N
+		if w.WaitCode == models.WaitSetup {
+			out.Counts.WaitingSetup += w.N
+		}
+		if t, ok := parseStored(w.Next); ok && (out.NextAttemptAt == nil || t.Before(*out.NextAttemptAt)) {
+			out.NextAttemptAt = &t
+		}
+	}
+	out.Counts.Due = pending - out.Counts.Waiting
 
-	// One row of per-day counts per source: CASE buckets by the bounds.
-	perDay := func(col, expr string) string {
+	// Per day: one pass each, bucketed by the day bounds.
+	bucket := func(col string) string {
 		var b strings.Builder
-		for i := 0; i < SummaryDays; i++ {
-			fmt.Fprintf(&b, ", COUNT(DISTINCT CASE WHEN %[1]s >= @b%[2]d AND %[1]s < @b%[3]d THEN %[4]s END)", col, i, i+1, expr)
+		b.WriteString("CASE")
+		for i := 1; i < SummaryDays; i++ {
+			fmt.Fprintf(&b, " WHEN %s < @b%d THEN %d", col, i, i-1)
 		}
-		return b.String()[2:]
+		fmt.Fprintf(&b, " ELSE %d END", SummaryDays-1)
+		return b.String()
 	}
-	args := map[string]any{"event": eventID, "from": bounds[0]}
+	args := map[string]any{"event": eventID, "from": bounds[0], "to": bounds[SummaryDays]}
 	for i, b := range bounds {
 		args[fmt.Sprintf("b%d", i)] = b
-	}
-	scan := func(query string, set func(day, n int)) error {
-		rows, err := db.Raw(query, args).Rows()
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		vals := make([]int, SummaryDays)
-		ptrs := make([]any, SummaryDays)
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				return err
-			}
-		}
-		for i, v := range vals {
-			set(i, v)
-		}
-		return rows.Err()
 	}
 	queries := []struct {
 		q   string
 		set func(day, n int)
 	}{
-		{`SELECT ` + perDay("r.transmitted_at", "r.order_id") + ` FROM sync_results r JOIN pretix_orders o ON o.id = r.order_id
-			WHERE o.event_id = @event AND r.transmitted_at >= @from`, func(i, n int) { out.Days[i].Synced = n }},
-		{`SELECT ` + perDay("updated_at", "id") + ` FROM sync_jobs WHERE event_id = @event AND state = 'failed' AND updated_at >= @from`,
-			func(i, n int) { out.Days[i].Failed = n }},
-		{`SELECT ` + perDay("triggered_at", "id") + ` FROM sync_jobs WHERE event_id = @event AND state = 'pending' AND triggered_at >= @from`,
-			func(i, n int) { out.Days[i].Waiting = n }},
+		{`SELECT ` + bucket("transmitted_at") + ` AS day, COUNT(DISTINCT order_id) AS n FROM sync_results
+			WHERE event_id = @event AND transmitted_at >= @from AND transmitted_at < @to GROUP BY day`, func(i, n int) { out.Days[i].Synced = n }},
+		{`SELECT ` + bucket("updated_at") + ` AS day, COUNT(*) AS n FROM sync_jobs
+			WHERE event_id = @event AND state = 'failed' AND updated_at >= @from AND updated_at < @to GROUP BY day`, func(i, n int) { out.Days[i].Failed = n }},
+		{`SELECT ` + bucket("triggered_at") + ` AS day, COUNT(*) AS n FROM sync_jobs
+			WHERE event_id = @event AND state = 'pending' AND triggered_at >= @from AND triggered_at < @to GROUP BY day`, func(i, n int) { out.Days[i].Waiting = n }},
 	}
 	for _, q := range queries {
-		if err := scan(q.q, q.set); err != nil {
+		var rows []struct{ Day, N int }
+		if err := db.Raw(q.q, args).Scan(&rows).Error; err != nil {
 			return nil, apperr.Internal(err)
+		}
+		for _, r := range rows {
+			if r.Day >= 0 && r.Day < SummaryDays {
+				q.set(r.Day, r.N)
+			}
 		}
 	}
 	var last string
-	// Newest first along the time index: it stops at the event's latest.
-	if err := db.Raw(`SELECT r.transmitted_at FROM sync_results r JOIN pretix_orders o ON o.id = r.order_id
-		WHERE o.event_id = ? AND r.action <> 'skipped' ORDER BY r.transmitted_at DESC LIMIT 1`, eventID).Scan(&last).Error; err != nil {
+	// Newest first along the event's time index: it stops at the first.
+	if err := db.Raw(`SELECT transmitted_at FROM sync_results WHERE event_id = ? AND action <> 'skipped'
+		ORDER BY transmitted_at DESC LIMIT 1`, eventID).Scan(&last).Error; err != nil {
 		return nil, apperr.Internal(err)
 	}
 	if t, ok := parseStored(last); ok {

@@ -33,7 +33,7 @@ func TestSummaryCountsByStateAndDay(t *testing.T) {
 		order int64
 		at    time.Time
 	}{{7, yesterday}, {8, lateLastNight}, {8, lateLastNight.Add(time.Minute)}} {
-		must(t, f.db.Create(&models.SyncResult{OrderID: r.order, MappingID: r.at.Unix(), Provider: "test", ObjectType: "contacts",
+		must(t, f.db.Create(&models.SyncResult{OrderID: r.order, EventID: 1, MappingID: r.at.Unix(), Provider: "test", ObjectType: "contacts",
 			IDProperty: "email", IDValue: "x", Action: "created", TransmittedAt: r.at.UTC()}).Error)
 	}
 
@@ -81,7 +81,7 @@ func TestOrderStatesForTheOrdersList(t *testing.T) {
 	set(5, map[string]any{"state": "failed", "failure_mode": "config", "updated_at": now.Add(-time.Minute)})
 	set(6, map[string]any{"attempts": 1, "last_error": "HubSpot timed out", "updated_at": now})
 	for _, order := range []int64{1, 5} { // 1 sent and done; 5 sent once, failed since
-		must(t, f.db.Create(&models.SyncResult{OrderID: order, MappingID: 1, Provider: "test", ObjectType: "contacts",
+		must(t, f.db.Create(&models.SyncResult{OrderID: order, EventID: 1, MappingID: 1, Provider: "test", ObjectType: "contacts",
 			IDProperty: "email", IDValue: "x", Action: "created", TransmittedAt: now.Add(-time.Hour).UTC()}).Error)
 	}
 	got, err := st.OrderStates(ctx, []int64{1, 2, 3, 4, 5, 6, 7})

@@ -59,6 +59,11 @@ func TestUnfinishedSetupWaitsInsteadOfFailing(t *testing.T) {
 			}
 			h.must(h.runner.RunOnce(h.ctx))
 			h.done(codes...)
+			for _, r := range h.results(codes[0]) {
+				if r.EventID != h.event {
+					t.Errorf("result %+v does not name the order's event %d", r, h.event)
+				}
+			}
 		})
 	}
 }

@@ -72,6 +72,7 @@ func (SyncJob) TableName() string { return "sync_jobs" }
 type SyncResult struct {
 	ID            int64 `gorm:"primaryKey"`
 	OrderID       int64
+	EventID       int64  // the order's event, so per-event counts need no join
 	PositionID    *int64 // pretix position id for position mappings
 	MappingID     int64
 	Provider      string
