@@ -143,13 +143,14 @@ func (f *failure) cause() string {
 // connection must be renewed or granted more), "value_map" or "mapping"
 // (edit the mapping named by mapping_id), or "" (retry, or fix in pretix).
 func (f *failure) fix() string {
-	switch code, _ := f.detail["code"].(string); {
-	case f.detail["category"] == "NOT_CONNECTED", strings.HasPrefix(code, "hubspot_") && f.mode == models.FailureConfig:
-		return "reconnect"
+	code, _ := f.detail["code"].(string)
+	status, _ := f.detail["status"].(int)
+	switch category, _ := f.detail["category"].(string); {
+	case category == "NOT_CONNECTED" || category == "NEEDS_RECONNECT" || category == "MISSING_SCOPES",
+		f.mode == models.FailureConfig && (status == 401 || status == 403):
+		return "reconnect" // renew the connection, or grant what it lacks
 	case code == CodeValueMapMissing || code == CodeValueMapInvalid:
 		return "value_map"
-	case f.mode == models.FailureConfig && f.detail["status"] != nil:
-		return "reconnect" // HubSpot refused the connection (scopes, token)
 	case f.detail["mapping_id"] != nil && (f.mode == models.FailureConfig || f.detail["property"] != nil || f.detail["properties"] != nil):
 		return "mapping"
 	}

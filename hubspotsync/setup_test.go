@@ -120,3 +120,32 @@ func TestProblemsGroupByCause(t *testing.T) {
 		t.Error("retrying a cause no order has any more succeeded")
 	}
 }
+
+// The fix-it a cause offers follows from the failure, not from its words.
+func TestFailureFix(t *testing.T) {
+	mp := &mapPlan{m: models.ObjectMapping{ID: 7}, ot: "contacts"}
+	for _, tc := range []struct {
+		name   string
+		mode   string
+		detail map[string]any
+		about  string // property the failure is about; "-" for no mapping
+		want   string
+	}{
+		{"not connected", models.FailureConfig, map[string]any{"category": "NOT_CONNECTED"}, "-", "reconnect"},
+		{"needs reconnect", models.FailureConfig, map[string]any{"category": "NEEDS_RECONNECT"}, "-", "reconnect"},
+		{"missing scope", models.FailureConfig, map[string]any{"category": "MISSING_SCOPES", "status": 403}, "-", "reconnect"},
+		{"value map", models.FailureConfig, map[string]any{"code": CodeValueMapMissing}, "diets", "value_map"},
+		{"deleted property", models.FailureConfig, map[string]any{"code": codeMappingInvalid}, "", "mapping"},
+		{"invalid value", models.FailurePermanent, map[string]any{"code": CodeNotANumber}, "annualrevenue", "mapping"},
+		{"HubSpot validation", models.FailurePermanent, map[string]any{"category": "VALIDATION_ERROR", "properties": []string{"email"}}, "", "mapping"},
+		{"server error", models.FailureExceeded, map[string]any{"status": 502}, "", ""},
+	} {
+		f := &failure{mode: tc.mode, detail: tc.detail}
+		if tc.about != "-" {
+			f.about(mp, tc.about)
+		}
+		if got := f.fix(); got != tc.want {
+			t.Errorf("%s: fix %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
