@@ -62,6 +62,7 @@ async function pageIsFine(page, width, name, shots) {
   await page.waitForLoadState('networkidle').catch(() => {});
   const sw = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(sw <= width, `${name}: the page is ${sw} px wide at ${width} px`);
+  console.log(`# width ${width}: ${name} ${sw} px`);
   assert.equal(await page.locator('main').count(), 1, `${name}: one <main>`);
   // Evaluated, not injected as a <script>: the app's CSP rightly refuses that.
   await page.evaluate(axeSource);
