@@ -70,6 +70,11 @@ func BenchmarkOrdersListAPI100k(b *testing.B) {
 		urls = append(urls, base+q)
 	}
 	p95 := benchGETP95(b, client, urls, []byte(`"total":`))
+	if testing.Verbose() {
+		for _, u := range urls {
+			fmt.Printf("%-70s %v\n", u[len(srv.URL):], benchGET(b, client, u, []byte(`"total":`)))
+		}
+	}
 	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
 	fmt.Printf("BENCH api_orders_list_p95_ms %.1f ms\n", float64(p95.Microseconds())/1000)
 }

@@ -1,0 +1,169 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"pretix-hubspot/auth"
+	"pretix-hubspot/config"
+	"pretix-hubspot/datasync"
+	"pretix-hubspot/models"
+	"pretix-hubspot/pretix"
+	"pretix-hubspot/secret"
+)
+
+// drainProvider stands in for HubSpot in the runner: each round takes as
+// long as a round of HubSpot calls does, then reports every order synced
+// with three records and a history entry, so the runner records what a real
+// drain records, in the same transactions.
+type drainProvider struct{ roundTime time.Duration }
+
+func (drainProvider) Name() string        { return "hubspot" }
+func (drainProvider) DisplayName() string { return "HubSpot" }
+
+func (p drainProvider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobResult {
+	if b.Overlap != nil {
+		b.Overlap()
+	}
+	select {
+	case <-time.After(p.roundTime):
+	case <-ctx.Done():
+	}
+	out := make([]datasync.JobResult, len(b.Jobs))
+	for i, j := range b.Jobs {
+		jr := datasync.JobResult{JobID: j.ID, Outcome: datasync.Outcome{Kind: datasync.OutcomeDone}}
+		for m := int64(1); m <= 3; m++ {
+			jr.Results = append(jr.Results, models.SyncResult{MappingID: m, Provider: "hubspot", ObjectType: "contacts", IDProperty: "email",
+				IDValue: fmt.Sprintf("o%d@example.org", j.OrderID), ExternalID: fmt.Sprint(j.OrderID*10 + m), Action: "created"})
+		}
+		jr.Log = []models.OrderLog{{Kind: datasync.LogTransferred, Message: "Data transferred to HubSpot", DataJSON: `{"provider":"hubspot"}`}}
+		out[i] = jr
+	}
+	return out
+}
+
+// BenchmarkAPIListsDuringDrain100k measures the orders list and the sync
+// problems pages of an event with 100,000 orders while the real runner
+// drains a backlog of that event into the same database: rounds of 1,000,
+// four in flight, each taking 12 s as HubSpot's calls for it do within the
+// rate limit (about 330 orders/s, the rate BenchmarkSyncBacklog drains at;
+// the drain's HubSpot side is not what this measures, its writes are). It
+// reads back how many orders the drain recorded during the measurement, so
+// the figure is known to come from a database under write.
+func BenchmarkAPIListsDuringDrain100k(b *testing.B) {
+	db, err := models.Open(filepath.Join(b.TempDir(), "db.sqlite"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer models.Close(db)
+	box, err := secret.NewBox(make([]byte, 32))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchSeedOrders(b, db, 100_000)
+	exec := func(q string) {
+		if err := db.Exec(q).Error; err != nil {
+			b.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO event_providers (event_id, provider, enabled, activated_at, created_at, updated_at)
+		SELECT id, 'hubspot', 1, created_at, created_at, created_at FROM pretix_events`)
+	// Every 50th order failed for good (the problems pages' rows); all
+	// others wait in the bulk backlog the drain works through.
+	exec(`INSERT INTO sync_jobs (order_id, event_id, provider, triggered_by, triggered_at, not_before, attempts, state, failure_mode, last_error, cause, updated_at)
+		SELECT id, event_id, 'hubspot', 'bulk', datetime, datetime,
+			CASE WHEN id % 50 = 0 THEN 1 ELSE 0 END,
+			CASE WHEN id % 50 = 0 THEN 'failed' ELSE 'pending' END,
+			CASE WHEN id % 50 = 0 THEN 'permanent' ELSE '' END,
+			CASE WHEN id % 50 = 0 THEN 'Email address o' || id || '@example is invalid' ELSE '' END,
+			CASE WHEN id % 50 = 0 THEN 'permanent|category=VALIDATION_ERROR|codes=[INVALID_EMAIL]' ELSE '' END,
+			datetime FROM pretix_orders`)
+	exec("ANALYZE")
+
+	clock := clockwork.NewRealClock()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger})
+	defer px.Close()
+	q := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(1, 2)))
+	providers := []datasync.Provider{drainProvider{roundTime: 12 * time.Second}}
+	runner := datasync.NewRunner(db, q, clock, logger, providers, datasync.RunnerOptions{Owner: "bench", BatchSize: 1000, InFlight: 4})
+	srv := httptest.NewUnstartedServer(nil)
+	cfg, err := config.Load([]string{"--addr", srv.Listener.Addr().String()}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Providers: datasync.NewProviders(db, clock, providers),
+		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) }, Clock: clock,
+		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, Pretix: px, SyncStatus: datasync.NewStatus(db, q, clock, providers, nil)})
+	srv.Start()
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	benchSignUp(b, client, srv.URL)
+
+	recorded := func() int64 {
+		var n int64
+		if err := db.Model(&models.SyncResult{}).Distinct("order_id").Count(&n).Error; err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); runner.Work(ctx) }()
+	runner.Poke()
+	defer func() { stop(); <-done }()
+	for deadline := time.Now().Add(time.Minute); recorded() == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("the drain recorded nothing within a minute")
+		}
+	}
+
+	ev := srv.URL + "/api/organizers/benchorg/events/conf"
+	lists := []struct {
+		name  string
+		urls  []string
+		want  string
+		p95   time.Duration
+		drain int64
+	}{
+		{name: "api_orders_list_during_drain_p95_ms", want: `"total":`, urls: []string{ev + "/orders", ev + "/orders?status=n",
+			ev + "/orders?search=lovelace", ev + "/orders?search=a4711", ev + "/orders?page=1000", ev + "/orders?page_size=200&status=p,n"}},
+		{name: "api_sync_problems_during_drain_p95_ms", want: `"data":`, urls: []string{ev + "/sync-problems", ev + "/sync-problems?mode=permanent",
+			ev + "/sync-problems?page=10", srv.URL + "/api/organizers/benchorg/sync-problems", ev + "/sync-warning"}},
+	}
+	// Each list is asked for 15 s: long enough to span several of the
+	// drain's recording transactions.
+	for i := range lists {
+		before := recorded()
+		var times []time.Duration
+		for end := time.Now().Add(15 * time.Second); time.Now().Before(end); {
+			for _, u := range lists[i].urls {
+				times = append(times, benchGET(b, client, u, []byte(lists[i].want)))
+			}
+		}
+		sort.Slice(times, func(x, y int) bool { return times[x] < times[y] })
+		lists[i].p95 = times[len(times)*95/100]
+		lists[i].drain = recorded() - before
+	}
+	for _, l := range lists {
+		b.Logf("%s: %d orders recorded by the drain while measuring", l.name, l.drain)
+		if l.drain == 0 {
+			b.Fatalf("%s: the drain recorded nothing while the lists were measured", l.name)
+		}
+		b.ReportMetric(float64(l.p95.Microseconds())/1000, l.name)
+		fmt.Printf("BENCH %s %.1f ms\n", l.name, float64(l.p95.Microseconds())/1000)
+	}
+}
