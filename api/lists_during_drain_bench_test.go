@@ -3,25 +3,15 @@ package api
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
-	"pretix-hubspot/auth"
-	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
 	"pretix-hubspot/models"
-	"pretix-hubspot/pretix"
-	"pretix-hubspot/secret"
 )
 
 // drainProvider stands in for HubSpot in the runner: each round takes as
@@ -63,16 +53,7 @@ func (p drainProvider) Sync(ctx context.Context, b datasync.Batch) []datasync.Jo
 // reads back how many orders the drain recorded during the measurement, so
 // the figure is known to come from a database under write.
 func BenchmarkAPIListsDuringDrain100k(b *testing.B) {
-	db, err := models.Open(filepath.Join(b.TempDir(), "db.sqlite"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer models.Close(db)
-	box, err := secret.NewBox(make([]byte, 32))
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchSeedOrders(b, db, 100_000)
+	db := benchDB(b, 100_000)
 	exec := func(q string) {
 		if err := db.Exec(q).Error; err != nil {
 			b.Fatal(err)
@@ -92,26 +73,11 @@ func BenchmarkAPIListsDuringDrain100k(b *testing.B) {
 			datetime FROM pretix_orders`)
 	exec("ANALYZE")
 
-	clock := clockwork.NewRealClock()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger})
-	defer px.Close()
-	q := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(1, 2)))
 	providers := []datasync.Provider{drainProvider{roundTime: 12 * time.Second}}
-	runner := datasync.NewRunner(db, q, clock, logger, providers, datasync.RunnerOptions{Owner: "bench", BatchSize: 1000, InFlight: 4})
-	srv := httptest.NewUnstartedServer(nil)
-	cfg, err := config.Load([]string{"--addr", srv.Listener.Addr().String()}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Providers: datasync.NewProviders(db, clock, providers),
-		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) }, Clock: clock,
-		Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, Pretix: px, SyncStatus: datasync.NewStatus(db, q, clock, providers, nil)})
-	srv.Start()
-	defer srv.Close()
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	benchSignUp(b, client, srv.URL)
+	srv := newBenchAPI(b, db, providers)
+	client := srv.client
+	runner := datasync.NewRunner(db, srv.queue, clockwork.NewRealClock(), slog.New(slog.DiscardHandler), providers,
+		datasync.RunnerOptions{Owner: "bench", BatchSize: 1000, InFlight: 4})
 
 	recorded := func() int64 {
 		var n int64
@@ -131,7 +97,7 @@ func BenchmarkAPIListsDuringDrain100k(b *testing.B) {
 		}
 	}
 
-	ev := srv.URL + "/api/organizers/benchorg/events/conf"
+	ev := srv.url + "/api/organizers/benchorg/events/conf"
 	lists := []struct {
 		name  string
 		urls  []string
@@ -142,7 +108,7 @@ func BenchmarkAPIListsDuringDrain100k(b *testing.B) {
 		{name: "api_orders_list_during_drain_p95_ms", want: `"total":`, urls: []string{ev + "/orders", ev + "/orders?status=n",
 			ev + "/orders?search=lovelace", ev + "/orders?search=a4711", ev + "/orders?page=1000", ev + "/orders?page_size=200&status=p,n"}},
 		{name: "api_sync_problems_during_drain_p95_ms", want: `"data":`, urls: []string{ev + "/sync-problems", ev + "/sync-problems?mode=permanent",
-			ev + "/sync-problems?page=10", srv.URL + "/api/organizers/benchorg/sync-problems", ev + "/sync-warning"}},
+			ev + "/sync-problems?page=10", srv.url + "/api/organizers/benchorg/sync-problems", ev + "/sync-warning"}},
 	}
 	// Each list is asked for 15 s: long enough to span several of the
 	// drain's recording transactions.

@@ -2,30 +2,19 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
 	"gorm.io/gorm"
 
-	"pretix-hubspot/auth"
-	"pretix-hubspot/config"
-	"pretix-hubspot/datasync"
 	"pretix-hubspot/models"
-	"pretix-hubspot/pretix"
-	"pretix-hubspot/secret"
 )
 
 // BenchmarkOrdersListAPI100k measures the orders list as the browser calls
@@ -34,37 +23,10 @@ import (
 // a search by code, a deep page, and 200 rows. It prints the 95th
 // percentile over all requests.
 func BenchmarkOrdersListAPI100k(b *testing.B) {
-	dir := b.TempDir()
-	db, err := models.Open(filepath.Join(dir, "db.sqlite"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer models.Close(db)
-	box, err := secret.NewBox(make([]byte, 32))
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchSeedOrders(b, db, 100_000)
+	srv := newBenchAPI(b, benchDB(b, 100_000), nil)
+	client := srv.client
 
-	clock := clockwork.NewRealClock()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger})
-	defer px.Close()
-	srv := httptest.NewUnstartedServer(nil)
-	cfg, err := config.Load([]string{"--addr", srv.Listener.Addr().String()}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Providers: datasync.NewProviders(db, clock, nil),
-		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) }, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL), UI: testUI, Pretix: px,
-		SyncStatus: datasync.NewStatus(db, datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, nil), clock, nil, nil)})
-	srv.Start()
-	defer srv.Close()
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	benchSignUp(b, client, srv.URL)
-
-	base := srv.URL + "/api/organizers/benchorg/events/conf/orders"
+	base := srv.url + "/api/organizers/benchorg/events/conf/orders"
 	var urls []string
 	for _, q := range []string{"", "?status=n", "?search=lovelace", "?search=a4711", "?page=1000", "?page_size=200&status=p,n"} {
 		urls = append(urls, base+q)
@@ -72,7 +34,7 @@ func BenchmarkOrdersListAPI100k(b *testing.B) {
 	p95 := benchGETP95(b, client, urls, []byte(`"total":`))
 	if testing.Verbose() {
 		for _, u := range urls {
-			fmt.Printf("%-70s %v\n", u[len(srv.URL):], benchGET(b, client, u, []byte(`"total":`)))
+			fmt.Printf("%-70s %v\n", u[len(srv.url):], benchGET(b, client, u, []byte(`"total":`)))
 		}
 	}
 	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")

@@ -1,26 +1,8 @@
 package api
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"math/rand/v2"
-	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/jonboulle/clockwork"
-
-	"pretix-hubspot/auth"
-	"pretix-hubspot/config"
-	"pretix-hubspot/datasync"
-	"pretix-hubspot/models"
-	"pretix-hubspot/pretix"
-	"pretix-hubspot/secret"
 )
 
 // BenchmarkSyncProblemsAPI100k measures the sync screens' reads as the
@@ -30,16 +12,7 @@ import (
 // organizer's page, the dashboard flag and an order box. It prints the 95th
 // percentile over all requests (DESIGN §10: ≤ 50 ms).
 func BenchmarkSyncProblemsAPI100k(b *testing.B) {
-	db, err := models.Open(filepath.Join(b.TempDir(), "db.sqlite"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer models.Close(db)
-	box, err := secret.NewBox(make([]byte, 32))
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchSeedOrders(b, db, 100_000)
+	db := benchDB(b, 100_000)
 	exec := func(q string) {
 		if err := db.Exec(q).Error; err != nil {
 			b.Fatal(err)
@@ -64,37 +37,21 @@ func BenchmarkSyncProblemsAPI100k(b *testing.B) {
 		FROM pretix_orders o, (SELECT 1 AS n UNION ALL SELECT 2) m`)
 	exec("ANALYZE")
 
-	clock := clockwork.NewRealClock()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger})
-	defer px.Close()
-	q := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(1, 2)))
-	srv := httptest.NewUnstartedServer(nil)
-	cfg, err := config.Load([]string{"--addr", srv.Listener.Addr().String()}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Providers: datasync.NewProviders(db, clock, nil),
-		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) }, Clock: clock, Auth: auth.NewService(db, clock, config.SessionTTL),
-		UI: testUI, Pretix: px, SyncStatus: datasync.NewStatus(db, q, clock, nil, nil)})
-	srv.Start()
-	defer srv.Close()
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	benchSignUp(b, client, srv.URL)
+	srv := newBenchAPI(b, db, nil)
+	client := srv.client
 
 	var code string
 	if err := db.Raw(`SELECT code FROM pretix_orders WHERE id = 5000`).Scan(&code).Error; err != nil {
 		b.Fatal(err)
 	}
-	ev := srv.URL + "/api/organizers/benchorg/events/conf"
+	ev := srv.url + "/api/organizers/benchorg/events/conf"
 	paths := []string{ev + "/sync-problems", ev + "/sync-problems?mode=permanent", ev + "/sync-problems?page=40",
-		srv.URL + "/api/organizers/benchorg/sync-problems", ev + "/sync-warning", ev + "/orders/" + code + "/sync"}
+		srv.url + "/api/organizers/benchorg/sync-problems", ev + "/sync-warning", ev + "/orders/" + code + "/sync"}
 	want := []byte(`"data":`)
 	p95 := benchGETP95(b, client, paths, want)
 	if testing.Verbose() {
 		for _, p := range paths {
-			fmt.Printf("%-80s %v\n", p[len(srv.URL):], benchGET(b, client, p, want))
+			fmt.Printf("%-80s %v\n", p[len(srv.url):], benchGET(b, client, p, want))
 		}
 	}
 	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")

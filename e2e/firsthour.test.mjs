@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startApp, startFakes, launchBrowser, createAdmin, apiCall, artifacts, root } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, createAdmin, apiCall, artifacts, root, addOrganizerInUI, walkConsent } from './harness.mjs';
 
 let browser, axeSource;
 before(async () => {
@@ -103,13 +103,7 @@ for (const [label, width, height] of [
       await createAdmin(page, app.url);
 
       // Connect pretix (the form), point pretix's webhook at the app.
-      await page.goto(app.url + '/organizers/new');
-      await page.getByLabel('pretix URL').fill(fakes.pretix_url);
-      await page.getByLabel('API token').fill(fakes.pretix_token);
-      await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByRole('heading', { name: 'DemoCon Events' }).waitFor();
-      await page.getByTestId('pull-status').getByText('OK', { exact: true }).waitFor({ timeout: 20000 });
-      await fakes.addWebhook(await page.getByTestId('webhook-url').inputValue());
+      await addOrganizerInUI(page, fakes, app.url);
 
       // Enable HubSpot; the guide's consent pages, page by page.
       await page.goto(app.url + eventBase + '/settings/plugins');
@@ -118,11 +112,7 @@ for (const [label, width, height] of [
       await page.getByRole('button', { name: 'Request access' }).click();
       await page.getByRole('heading', { name: 'Connecting pretix to HubSpot' }).waitFor();
       await page.getByRole('button', { name: 'Create a new HubSpot account' }).waitFor();
-      await page.getByRole('button', { name: 'Sign in to your HubSpot account' }).click();
-      await page.getByLabel(/pretix Demo GmbH/).check();
-      await page.getByRole('button', { name: 'Choose Account' }).click();
-      await page.getByRole('heading', { name: "You're connecting to an unverified app" }).waitFor();
-      await page.getByRole('button', { name: 'Connect app' }).click();
+      await walkConsent(page);
       await page.getByText('The HubSpot integration is now active').waitFor();
       await pageIsFine(page, width, '1-hubspot-connected', shots);
 

@@ -208,3 +208,37 @@ export async function connectOrganizer(page, fakes, event = 'conf2026') {
     await page.waitForTimeout(200);
   }
 }
+
+/**
+ * Connects the emulators' pretix organizer through the "Add organizer" form,
+ * waits for its first pull and points pretix's webhook at the app, as a
+ * person does.
+ * @param {import('playwright-core').Page} page signed in, on any page with the top bar
+ * @param {any} fakes from startFakes
+ * @param {string} appURL
+ */
+export async function addOrganizerInUI(page, fakes, appURL) {
+  await page.goto(appURL + '/organizers/new');
+  await page.getByLabel('pretix URL').fill(fakes.pretix_url);
+  await page.getByLabel('API token').fill(fakes.pretix_token);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'DemoCon Events' }).waitFor();
+  await page.getByTestId('pull-status').getByText('OK', { exact: true }).waitFor({ timeout: 20000 });
+  await fakes.addWebhook(await page.getByTestId('webhook-url').inputValue());
+}
+
+/**
+ * Walks the HubSpot emulator's consent pages after Request access, as the
+ * pretix guide shows them: sign in, choose the account, then the
+ * unverified-app notice and its decision ("Connect app" or "Cancel").
+ * @param {import('playwright-core').Page} page
+ * @param {string} [decision]
+ */
+export async function walkConsent(page, decision = 'Connect app') {
+  await page.getByRole('heading', { name: 'Connecting pretix to HubSpot' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in to your HubSpot account' }).click();
+  await page.getByLabel(/pretix Demo GmbH/).check();
+  await page.getByRole('button', { name: 'Choose Account' }).click();
+  await page.getByRole('heading', { name: "You're connecting to an unverified app" }).waitFor();
+  await page.getByRole('button', { name: decision }).click();
+}

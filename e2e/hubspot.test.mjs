@@ -3,7 +3,7 @@
 // status box, Disconnect, and a denied consent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, connectOrganizer } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, connectOrganizer, walkConsent } from './harness.mjs';
 
 let app, fakes, browser;
 const eventBase = '/organizers/democon/events/conf2026';
@@ -24,12 +24,7 @@ after(async () => {
 /** Clicks Request access and walks the emulator's consent pages. */
 async function consent(page, decision) {
   await page.getByRole('button', { name: 'Request access' }).click();
-  await page.getByRole('heading', { name: 'Connecting pretix to HubSpot' }).waitFor();
-  await page.getByRole('button', { name: 'Sign in to your HubSpot account' }).click();
-  await page.getByLabel(/pretix Demo GmbH/).check();
-  await page.getByRole('button', { name: 'Choose Account' }).click();
-  await page.getByRole('heading', { name: "You're connecting to an unverified app" }).waitFor();
-  await page.getByRole('button', { name: decision }).click();
+  await walkConsent(page, decision);
   await page.waitForURL((u) => u.pathname === eventBase + '/settings/hubspot');
 }
 

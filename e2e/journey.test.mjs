@@ -8,7 +8,7 @@
 // and finally Sync orders… on the orders list with its progress.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI, walkConsent } from './harness.mjs';
 
 let app, fakes, browser;
 const org = '/organizers/democon';
@@ -61,12 +61,8 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
 
     // Connect the pretix organizer and point its webhook at the app.
     await page.getByRole('link', { name: 'Add organizer' }).click();
-    await page.getByLabel('pretix URL').fill(fakes.pretix_url);
-    await page.getByLabel('API token').fill(fakes.pretix_token);
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('heading', { name: 'DemoCon Events' }).waitFor();
-    await page.getByTestId('pull-status').getByText('OK', { exact: true }).waitFor({ timeout: 20000 });
-    await fakes.addWebhook(await page.getByTestId('webhook-url').inputValue());
+    await page.waitForURL('**/organizers/new');
+    await addOrganizerInUI(page, fakes, app.url);
 
     // Enable HubSpot for the conference and connect through the consent pages.
     await page.goto(app.url + eventBase + '/settings/plugins');
@@ -74,11 +70,7 @@ test('connect, map, sync, break, see the problems, fix, retry, bulk sync', async
     await page.getByRole('button', { name: 'Disable' }).waitFor();
     await page.getByRole('navigation', { name: 'Event' }).getByRole('link', { name: 'HubSpot' }).click();
     await page.getByRole('button', { name: 'Request access' }).click();
-    await page.getByRole('heading', { name: 'Connecting pretix to HubSpot' }).waitFor();
-    await page.getByRole('button', { name: 'Sign in to your HubSpot account' }).click();
-    await page.getByLabel(/pretix Demo GmbH/).check();
-    await page.getByRole('button', { name: 'Choose Account' }).click();
-    await page.getByRole('button', { name: 'Connect app' }).click();
+    await walkConsent(page);
     await page.getByText('The HubSpot integration is now active').waitFor();
 
     // Map: the suggested contact mapping, then a deal by order code with a

@@ -7,8 +7,6 @@ import (
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/models"
-	"pretix-hubspot/pretixapi"
-	"pretix-hubspot/pretixwire"
 )
 
 // RefreshOneByOne is the most orders RefreshOrders reads one by one; more
@@ -35,33 +33,23 @@ func (s *Service) RefreshOrders(ctx context.Context, eventID int64, orderIDs []i
 		}
 		return nil
 	}
-	org, err := s.load(ctx, ev.OrganizerID)
-	if err != nil {
-		return err
-	}
-	c, err := s.clientFor(org)
-	if err != nil {
-		return refreshErr(err)
-	}
 	var codes []string
 	if err := s.db.WithContext(ctx).Model(&models.PretixOrder{}).Where("event_id = ? AND id IN ?", eventID, orderIDs).
 		Order("id").Pluck("code", &codes).Error; err != nil {
 		return apperr.Internal(err)
 	}
-	orders := make([]pretixwire.Order, 0, len(codes))
-	for _, code := range codes {
-		o, err := c.GetOrder(ctx, ev.Slug, code)
-		if pretixapi.HasCode(err, pretixapi.CodeNotFound) {
-			return apperr.NotFound("pretix_order_gone", fmt.Sprintf(
-				"pretix no longer has order %s (it may have been deleted), so it was not synced. Reload the order list.", code))
+	gone, err := s.fetchOrders(ctx, ev.OrganizerID, ev.Slug, codes, SourceRefresh)
+	if err != nil {
+		if ae, ok := apperr.As(err); ok && ae.Code == "pretix_organizer_not_found" {
+			return err
 		}
-		if err != nil {
-			return refreshErr(err)
-		}
-		orders = append(orders, *o)
+		return refreshErr(err)
 	}
-	_, err = s.ingester.Ingest(ctx, ev.OrganizerID, orders, SourceRefresh)
-	return err
+	if gone != "" {
+		return apperr.NotFound("pretix_order_gone", fmt.Sprintf(
+			"pretix no longer has order %s (it may have been deleted), so it was not synced. Reload the order list.", gone))
+	}
+	return nil
 }
 
 // refreshErr keeps pretix's own explanation and says what did not happen.

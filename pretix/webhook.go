@@ -333,23 +333,41 @@ func (s *Service) fetchWorker() {
 func (s *Service) FetchOrder(ctx context.Context, organizerID int64, event, code string) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	_, err := s.fetchOrders(ctx, organizerID, event, []string{code}, SourceWebhook)
+	return err
+}
+
+// fetchOrders reads orders of an event one by one from pretix and ingests
+// those it still has; it returns the first code pretix no longer has ("" if
+// none).
+func (s *Service) fetchOrders(ctx context.Context, organizerID int64, event string, codes []string, source string) (gone string, err error) {
 	org, err := s.load(ctx, organizerID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	c, err := s.clientFor(org)
 	if err != nil {
-		return err
+		return "", err
 	}
-	o, err := c.GetOrder(ctx, event, code)
-	if pretixapi.HasCode(err, pretixapi.CodeNotFound) {
-		return nil
+	orders := make([]pretixwire.Order, 0, len(codes))
+	for _, code := range codes {
+		o, err := c.GetOrder(ctx, event, code)
+		if pretixapi.HasCode(err, pretixapi.CodeNotFound) {
+			if gone == "" {
+				gone = code
+			}
+			continue
+		}
+		if err != nil {
+			return gone, err
+		}
+		orders = append(orders, *o)
 	}
-	if err != nil {
-		return err
+	if len(orders) == 0 {
+		return gone, nil
 	}
-	_, err = s.ingester.Ingest(ctx, organizerID, []pretixwire.Order{*o}, SourceWebhook)
-	return err
+	_, err = s.ingester.Ingest(ctx, organizerID, orders, source)
+	return gone, err
 }
 
 // fetchChangedLocked wakes WaitWebhookFetches; the caller holds s.mu.
