@@ -47,7 +47,12 @@ th{width:40%;color:#516f90;font-weight:600}
 <main>{{block "content" .}}{{end}}</main>
 </body></html>`
 
-var pageTmpl = template.Must(template.Must(template.New("page").Parse(pageLayout)).New("content").Parse(`
+// withLayout is the page frame around a "content" template.
+func withLayout(content string) *template.Template {
+	return template.Must(template.Must(template.New("page").Parse(pageLayout)).New("content").Parse(content)).Lookup("page")
+}
+
+var pageTmpl = withLayout(`
 <div class="card">
 {{if .Error}}<div class="error" role="alert"><h2>Something went wrong</h2><p>{{.Error}}</p></div>
 {{else if eq .Step "start"}}
@@ -80,7 +85,7 @@ var pageTmpl = template.Must(template.Must(template.New("page").Parse(pageLayout
 <button class="btn secondary" type="submit" name="decision" value="deny">Cancel</button>
 </form>
 {{end}}
-</div>`))
+</div>`)
 
 type pageData struct {
 	Title, AppName, Error, Request string

@@ -38,7 +38,8 @@ func TestConsentPagesShowHubSpotTexts(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"start", nil, "", []string{"Connecting pretix to HubSpot", "Sign in to your HubSpot account", "Create a new HubSpot account"}},
+		{"start", nil, "", []string{"<title>Connect app | HubSpot</title>", `<span class="logo">`, "Connecting pretix to HubSpot",
+			"Sign in to your HubSpot account", "Create a new HubSpot account"}},
 		{"accounts", url.Values{"choice": {"sign_in"}}, "/oauth/authorize/start",
 			[]string{"Connecting pretix to HubSpot", "Choose an account", "pretix Demo GmbH", "(24681357)", "Example Events Inc.", "Choose Account"}},
 		{"notice", url.Values{"portal": {"24681357"}}, "/oauth/authorize/account",

@@ -419,7 +419,7 @@ func TestRecordPageAtTheProductsLink(t *testing.T) {
 		status int
 		want   string
 	}{
-		{fmt.Sprintf("/contacts/%d/record/0-1/%s", hubEU, id), 200, "Aoife Ní Bhriain"},
+		{fmt.Sprintf("/contacts/%d/record/0-1/%s", hubEU, id), 200, "<title>Aoife Ní Bhriain | HubSpot</title>"},
 		{fmt.Sprintf("/contacts/%d/record/0-1/%s", hubEU, "999999"), 404, "no such record"},
 		{fmt.Sprintf("/contacts/%d/record/0-3/%s", hubEU, id), 404, "no such record"},
 	} {

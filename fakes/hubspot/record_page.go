@@ -1,13 +1,12 @@
 package hubspotfake
 
 import (
-	"html/template"
 	"net/http"
 	"sort"
 	"strconv"
 )
 
-var recordTmpl = template.Must(template.Must(template.New("page").Parse(pageLayout)).New("content").Parse(`
+var recordTmpl = withLayout(`
 <div class="card">
 {{if .Error}}<div class="error" role="alert"><h2>Record not found</h2><p>{{.Error}}</p></div>
 {{else}}
@@ -20,7 +19,7 @@ var recordTmpl = template.Must(template.Must(template.New("page").Parse(pageLayo
 {{if .Assoc}}<h2 style="margin-top:1.25rem">Associations</h2>
 <ul>{{range .Assoc}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
-</div>`))
+</div>`)
 
 var typeByID = map[string][2]string{"0-1": {"contacts", "Contact"}, "0-2": {"companies", "Company"}, "0-3": {"deals", "Deal"}}
 
