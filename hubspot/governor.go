@@ -412,8 +412,24 @@ func pausedError(op string, until time.Time, reason, policy string) *Error {
 	return &Error{Class: ClassRateLimit, Op: op, Status: status, Message: msg, PolicyName: policy, RetryAt: until}
 }
 
-// release ends a request acquired at sentAt and learns from its response
-// headers (nil for transport failures).
+// wrote moves the window's count of a request granted at sentAt to when it
+// was written out. HubSpot counts a request when it arrives: a burst sent
+// together (a new connection's handshake, bodies of 100 inputs written
+// one after the other) arrives spread out, so counting it from the grant
+// would free its slots too early, and the next window's burst would be
+// refused.
+func (p *portalLimiter) wrote(sentAt, at time.Time) {
+	if !at.After(sentAt) {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.budget.move(sentAt, at)
+}
+
+// release ends a request that left at sentAt (when it was written out, or
+// granted if that is unknown) and learns from its response headers (nil
+// for transport failures).
 func (p *portalLimiter) release(h http.Header, sentAt time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

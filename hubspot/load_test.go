@@ -2,10 +2,13 @@ package hubspot
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	hubspotfake "pretix-hubspot/fakes/hubspot"
 )
@@ -130,5 +133,64 @@ func TestGovernorTunesToAdvertisedLimit(t *testing.T) {
 	}
 	if st := h.svc.Governor().State(hubEU); st.PerWindow != 187 {
 		t.Errorf("per window = %d, want 187 (190 less 3 spare)", st.PerWindow)
+	}
+}
+
+// slowWriter holds the first n requests back before they go out, as a new
+// connection's handshake or a long body does; later ones go at once.
+type slowWriter struct {
+	next  http.RoundTripper
+	delay time.Duration
+	left  atomic.Int32
+}
+
+func (s *slowWriter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if s.left.Add(-1) >= 0 {
+		time.Sleep(s.delay)
+	}
+	return s.next.RoundTrip(r)
+}
+
+// HubSpot counts a request when it arrives. A burst whose requests leave
+// late must be counted from then: counted from the grant, its slots free
+// too early, and the next burst lands in the same window as it and is
+// refused.
+func TestBurstIsCountedWhenItLeaves(t *testing.T) {
+	const delay = 400 * time.Millisecond
+	var slow *slowWriter
+	h := newHarnessOn(t, clockwork.NewRealClock(), nil, hubspotfake.Options{RateLimit: hubspotfake.RateLimit{Max: 10, Window: time.Second}},
+		func(o *Options) {
+			slow = &slowWriter{next: o.HTTPClient.Transport, delay: delay}
+			o.HTTPClient = &http.Client{Transport: slow, Timeout: 10 * time.Second}
+		})
+	cl := h.connect(hubEU)
+	ctx := context.Background()
+	// Learn the limit (10 less 3 spare), then let the window empty.
+	if _, err := cl.BatchRead(ctx, Contacts, "email", []string{"a@example.org"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	h.fake.ResetStats()
+	slow.left.Store(7) // the first burst leaves late
+	ctx = Urgent(ctx)  // live work: not spread over the window
+	var wg sync.WaitGroup
+	errs := make(chan error, 14)
+	for i := 0; i < 14; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := cl.BatchRead(ctx, Contacts, "email", []string{"a@example.org"}, nil)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := h.fake.Stats(); st.RateLimited != 0 || st.Total != 14 {
+		t.Fatalf("%d requests reached HubSpot, %d answered 429; want 14 and none", st.Total, st.RateLimited)
 	}
 }

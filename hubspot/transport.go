@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,7 +68,12 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			c.limiter.release(nil, sentAt)
 			return nil, err
 		}
-		resp, err := c.send(ctx, req, payload, tok)
+		var wroteAt atomic.Pointer[time.Time]
+		resp, err := c.send(ctx, req, payload, tok, func() {
+			at := c.svc.clock.Now()
+			wroteAt.Store(&at)
+			c.limiter.wrote(sentAt, at)
+		})
 		if err != nil {
 			c.limiter.release(nil, sentAt)
 			if ctx.Err() != nil {
@@ -81,7 +89,11 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			}
 			continue
 		}
-		c.limiter.release(resp.header, sentAt)
+		left := sentAt
+		if at := wroteAt.Load(); at != nil {
+			left = *at
+		}
+		c.limiter.release(resp.header, left)
 		if resp.status/100 == 2 {
 			return resp, nil
 		}
@@ -154,7 +166,9 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return c.svc.jitter(d)
 }
 
-func (c *Client) send(ctx context.Context, req request, payload []byte, tok string) (*response, error) {
+// send makes one HTTP request; wrote is called once the request has been
+// written out.
+func (c *Client) send(ctx context.Context, req request, payload []byte, tok string, wrote func()) (*response, error) {
 	u := c.svc.opts.APIBaseURL + req.path
 	if len(req.query) > 0 {
 		u += "?" + req.query.Encode()
@@ -163,7 +177,9 @@ func (c *Client) send(ctx context.Context, req request, payload []byte, tok stri
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.method, u, body)
+	var once sync.Once
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(wrote) }}
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), req.method, u, body)
 	if err != nil {
 		return nil, err
 	}

@@ -74,6 +74,16 @@ func (w *rollingWindow) nextFree(now time.Time, keep int) time.Time {
 	return cur[leave-1].Add(w.window)
 }
 
+// move re-dates one send from from to to (later): the request left then.
+func (w *rollingWindow) move(from, to time.Time) {
+	i := sort.Search(len(w.sent), func(i int) bool { return !w.sent[i].Before(from) })
+	if i == len(w.sent) || !w.sent[i].Equal(from) {
+		return // already out of the last two windows
+	}
+	w.sent = append(w.sent[:i], w.sent[i+1:]...)
+	w.insert(to)
+}
+
 func (w *rollingWindow) setLimit(limit int, window time.Duration) {
 	w.limit, w.window = max(limit, 1), window
 }

@@ -70,7 +70,7 @@ func (s *Server) SeedRecord(hubID int64, objectType string, props map[string]str
 		if k == "email" {
 			v = normEmail(v)
 		}
-		r.props[k] = v
+		pt.objects[ot].set(r, k, v)
 	}
 	return r.id
 }

@@ -42,31 +42,27 @@ func recordJSON(ot string, r *record, want []string) map[string]any {
 	}
 }
 
-func (s *Server) touch(ot string, r *record) {
+func (s *Server) touch(pt *portal, ot string, r *record) {
 	now := s.clock.Now()
 	r.updated = now
-	r.props[lastModifiedProp(ot)] = now.UTC().Format(timeLayout)
+	pt.objects[ot].set(r, lastModifiedProp(ot), now.UTC().Format(timeLayout))
 }
 
 func (s *Server) newRecord(pt *portal, ot, id string) *record {
 	now := s.clock.Now()
 	r := &record{id: id, props: map[string]string{}, created: now, updated: now}
-	r.props["hs_object_id"] = id
-	r.props["createdate"] = now.UTC().Format(timeLayout)
-	r.props[lastModifiedProp(ot)] = now.UTC().Format(timeLayout)
 	st := pt.objects[ot]
+	st.set(r, "hs_object_id", id)
+	st.set(r, "createdate", now.UTC().Format(timeLayout))
+	st.set(r, lastModifiedProp(ot), now.UTC().Format(timeLayout))
 	st.byID[id] = r
 	st.order = append(st.order, id)
 	return r
 }
 
-func applyProps(r *record, props map[string]string) {
+func applyProps(st *objectStore, r *record, props map[string]string) {
 	for n, v := range props {
-		if v == "" {
-			delete(r.props, n)
-			continue
-		}
-		r.props[n] = v
+		st.set(r, n, v)
 	}
 }
 
@@ -458,8 +454,8 @@ func (s *Server) planWrite(c *callCtx, kind writeKind, x writeInput, pending map
 		if isNew {
 			rec = s.newRecord(pt, ot, id)
 		}
-		applyProps(rec, norm)
-		s.touch(ot, rec)
+		applyProps(pt.objects[ot], rec, norm)
+		s.touch(pt, ot, rec)
 		for _, l := range links {
 			pt.associate(ot, rec.id, l.toType, l.toID, l.typeID)
 		}

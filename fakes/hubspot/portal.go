@@ -42,6 +42,56 @@ type linkKey struct {
 type objectStore struct {
 	byID  map[string]*record
 	order []string // creation order, for listing
+	// byValue finds records by property value as HubSpot's own indexes
+	// do: a scan under the emulator's lock would make every write slower
+	// as the portal fills, and serialize all requests behind it.
+	byValue map[string]map[string][]*record // property → value → records, in creation order
+}
+
+func newObjectStore() *objectStore {
+	return &objectStore{byID: map[string]*record{}, byValue: map[string]map[string][]*record{}}
+}
+
+// set changes one property of r (an empty value removes it), keeping the
+// value index true.
+func (st *objectStore) set(r *record, name, value string) {
+	if old, ok := r.props[name]; ok {
+		if old == value {
+			return
+		}
+		list := st.byValue[name][old]
+		for i, x := range list {
+			if x == r {
+				list = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(st.byValue[name], old)
+		} else {
+			st.byValue[name][old] = list
+		}
+	}
+	if value == "" {
+		delete(r.props, name)
+		return
+	}
+	r.props[name] = value
+	byVal := st.byValue[name]
+	if byVal == nil {
+		byVal = map[string][]*record{}
+		st.byValue[name] = byVal
+	}
+	// Keep creation order, as listing does: records are created in id order.
+	list := byVal[value]
+	i := len(list)
+	for i > 0 && list[i-1].created.After(r.created) {
+		i--
+	}
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = r
+	byVal[value] = list
 }
 
 type record struct {
@@ -66,7 +116,7 @@ func newPortal(p Portal, loc *time.Location, now time.Time) *portal {
 		links:     map[linkKey]map[string]map[int]bool{},
 	}
 	for _, t := range []string{"contacts", "companies", "deals"} {
-		pt.objects[t] = &objectStore{byID: map[string]*record{}}
+		pt.objects[t] = newObjectStore()
 	}
 	return pt
 }
@@ -111,9 +161,11 @@ func (p *portal) findBy(objectType, name, value string) *record {
 	if name == "email" {
 		value = strings.ToLower(strings.TrimSpace(value))
 	}
-	for _, id := range st.order {
-		r := st.byID[id]
-		if !r.archived && r.props[name] == value && value != "" {
+	if value == "" {
+		return nil
+	}
+	for _, r := range st.byValue[name][value] {
+		if !r.archived {
 			return r
 		}
 	}
