@@ -234,13 +234,10 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		DB: db, Portals: hubspotSvc, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})}
 	providers = datasync.NewProviders(db, clock, syncProviders)
 	host, _ := os.Hostname()
-	// Rounds of 1,000 orders: HubSpot calls take hundreds of milliseconds,
-	// so a round's calls go out together and its phases wait for their
-	// slowest call; larger rounds dedupe more records and spend that wait
-	// less often (see hubspotsync's BenchmarkSyncBacklog). Orders from
-	// webhooks and Sync now form rounds of their own (the live lane).
+	// Rounds of datasync.DefaultBatchSize orders; orders from webhooks and
+	// Sync now form rounds of their own (the live lane).
 	runner := datasync.NewRunner(db, queue, clock, logger, syncProviders, datasync.RunnerOptions{
-		Owner: datasync.NewOwner(host, os.Getpid(), newRand()).String(), BatchSize: 1000,
+		Owner: datasync.NewOwner(host, os.Getpid(), newRand()).String(),
 	})
 	syncEnqueuer := datasync.NewEnqueuer(db, queue, runner.Poke, logger)
 	syncStatus := datasync.NewStatus(db, queue, clock, syncProviders, runner.Poke)

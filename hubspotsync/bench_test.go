@@ -125,11 +125,10 @@ func BenchmarkSyncBacklog(b *testing.B) {
 		time.Sleep(10 * time.Second)
 		h.fake.ResetStats()
 
-		// Rounds of 250 orders, as main.go runs them: a round costs ~12
-		// calls and the pause between rounds (the runner recording the
-		// round) stays under the one second the governor's bucket absorbs.
+		// Rounds as main.go runs them (BENCH_BATCH and BENCH_IN_FLIGHT try
+		// others).
 		cmd := workerCmd(b, workerConfig{DB: h.dbPath, APIBase: h.ts.URL, ClientID: h.fake.ClientID(), ClientSecret: h.fake.ClientSecret(),
-			BatchSize: 1000, InFlight: benchInFlight(), Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
+			BatchSize: benchBatch(), InFlight: benchInFlight(), Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
 		var tmu sync.Mutex
 		var times []time.Time
 		h.setHook(func(w http.ResponseWriter, r *http.Request, body []byte) bool {
@@ -346,7 +345,7 @@ func BenchmarkLiveDuringBackfill(b *testing.B) {
 		w := newBenchWorld(b, backlog, listener, pretixfake.Options{WebhookRetrySchedule: []time.Duration{time.Second, 5 * time.Second}})
 		h := w.harness
 		h.runner = datasync.NewRunner(h.db, h.q, clockwork.NewRealClock(), quiet, []datasync.Provider{h.prov},
-			datasync.RunnerOptions{Owner: "bench", BatchSize: 1000, Lease: 15 * time.Minute})
+			datasync.RunnerOptions{Owner: "bench", BatchSize: benchBatch(), InFlight: benchInFlight(), Lease: 15 * time.Minute})
 		enq := datasync.NewEnqueuer(h.db, h.q, h.runner.Poke, quiet)
 		enqueuer.Store(enq)
 		h.connect(hubA)
@@ -464,7 +463,7 @@ func BenchmarkSyncTwoPortals(b *testing.B) {
 			return false
 		})
 		cmd := workerCmd(b, workerConfig{DB: h.dbPath, APIBase: h.ts.URL, ClientID: h.fake.ClientID(), ClientSecret: h.fake.ClientSecret(),
-			BatchSize: 1000, InFlight: benchInFlight(), Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
+			BatchSize: benchBatch(), InFlight: benchInFlight(), Lease: 15 * time.Minute, Deadline: 10 * time.Minute})
 		out, err := cmd.Output()
 		if err != nil {
 			b.Fatalf("worker: %v", err)
@@ -538,4 +537,11 @@ func BenchmarkSyncBatchingGain(b *testing.B) {
 		fmt.Printf("BENCH sync_per_order_requests_per_order %.2f req/order\n", single)
 		fmt.Printf("BENCH sync_batching_gain %.0f ratio\n", single/batched)
 	}
+}
+
+// benchBatch is the runner's round size; BENCH_BATCH tries others (0:
+// the runner's default, as main.go runs it).
+func benchBatch() int {
+	n, _ := strconv.Atoi(os.Getenv("BENCH_BATCH"))
+	return n
 }
