@@ -158,6 +158,10 @@ func (r *run) releaseRecords(pick ...func(*object) bool) {
 			h.state = &handover{id: ob.recordID, props: props}
 		}
 		close(h.done)
+		// Nobody looks behind a finished hold: letting go of the one before
+		// it (and of this run, through its hurry flag) keeps a record shared
+		// by every round of a long backfill from holding all of them.
+		h.after, h.hurry = nil, nil
 		k := r.ledgerKey(ob)
 		if l.last[k] == h {
 			delete(l.last, k)

@@ -66,3 +66,32 @@ func TestLedgerLetsLiveRunsGoFirst(t *testing.T) {
 		})
 	}
 }
+
+// A finished run is forgotten: a record every round of a long backfill
+// shares must not keep the earlier rounds (their objects and orders)
+// reachable from the latest hold.
+func TestLedgerForgetsFinishedRuns(t *testing.T) {
+	for _, rounds := range []int{2, 10, 100} {
+		p := &Provider{ledger: newLedger()}
+		var prev *run
+		for i := 0; i < rounds; i++ {
+			ob := &object{ot: hubspot.Contacts, idProp: "email", idVal: "a@example.org"}
+			r := &run{p: p, conn: &hubspot.Connection{HubID: 1}, objects: []*object{ob}}
+			r.holdRecords()
+			if prev != nil {
+				prev.releaseRecords()
+			}
+			prev = r
+		}
+		depth := 0
+		for h := p.ledger.last[prev.ledgerKey(prev.objects[0])]; h != nil; h = h.after {
+			depth++
+			if h != prev.objects[0].hold && h.hurry != nil {
+				t.Errorf("%d rounds: a finished hold still points at its run", rounds)
+			}
+		}
+		if depth > 2 {
+			t.Errorf("%d rounds: %d holds reachable from the latest, want at most 2", rounds, depth)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -211,5 +212,34 @@ func TestLatencyModelServesConcurrently(t *testing.T) {
 	}
 	if m := newLatencyModel(lat); m.draw("POST /crm/objects/{version}/{type}/batch/create", []byte(`{"inputs":[{},{},{},{},{},{},{},{},{},{}]}`)) > 70*time.Millisecond {
 		t.Error("a write of 10 inputs should take about a third of a full batch")
+	}
+}
+
+// A request counts from when it arrived, however long the emulator takes
+// to get to it, and the window around an arrival holds every request that
+// arrived within it — also those admitted before it.
+func TestRateLimitCountsFromArrival(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	s := New(Options{Clock: clock, RateLimit: RateLimit{Max: 3, Window: time.Second}})
+	pt := newPortal(Portal{ID: 1}, time.UTC, clock.Now())
+	t0 := clock.Now()
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	steps := []struct {
+		now, arrived int // ms after t0
+		admitted     bool
+	}{
+		{0, 0, true},
+		{100, 100, true},
+		{250, 200, true},
+		{1050, 950, false},  // came in at 0.95 s, the window (−0.05, 0.95] is full
+		{1150, 1150, true},  // (0.15, 1.15]: the one of 0.2 s and the refused one
+		{1160, 1100, false}, // admitted after the one of 1.15 s but arrived before it: three
+	}
+	for _, st := range steps {
+		clock.Advance(ms(st.now).Sub(clock.Now()))
+		got := s.admit(httptest.NewRecorder(), &callCtx{portal: pt, arrived: ms(st.arrived)}) == nil
+		if got != st.admitted {
+			t.Errorf("arrived at %d ms, admitted at %d ms: admitted %v, want %v", st.arrived, st.now, got, st.admitted)
+		}
 	}
 }

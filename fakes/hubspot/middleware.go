@@ -17,7 +17,8 @@ type callCtx struct {
 	objectType string
 	toType     string
 	body       []byte
-	version    string // the date version in the path
+	version    string    // the date version in the path
+	arrived    time.Time // when the whole request had come in: what the rate limit counts
 }
 
 // requireAnyScope returns HubSpot's 403 MISSING_SCOPES body unless the token
@@ -173,6 +174,7 @@ func (s *Server) page(pattern string, h http.HandlerFunc) {
 func (s *Server) api(pattern string, h apiHandler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
+		arrived := s.clock.Now()
 		s.mu.Lock()
 		s.stats.Total++
 		s.stats.Requests[endpointKey(pattern, r)]++
@@ -189,6 +191,7 @@ func (s *Server) api(pattern string, h apiHandler) {
 				t.Stop()
 				return
 			}
+			arrived = s.clock.Now() // a slow way there
 		}
 		if f.kind == faultResetBefore {
 			s.countStatus(0)
@@ -214,7 +217,7 @@ func (s *Server) api(pattern string, h apiHandler) {
 		if err != nil {
 			s.writeError(sw, badRequest("The request body could not be read: "+err.Error()))
 		} else {
-			s.serveAPI(sw, r, f, body, h)
+			s.serveAPI(sw, r, f, body, arrived, h)
 		}
 		status := sw.code()
 		if f.kind == faultResetAfter {
@@ -267,7 +270,7 @@ func (s *Server) countStatus(code int) {
 }
 
 // serveAPI runs the checks HubSpot runs before a handler; s.mu is held.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, f fault, body []byte, h apiHandler) {
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, f fault, body []byte, arrived time.Time, h apiHandler) {
 	if v := r.PathValue("version"); !s.versions[v] {
 		s.writeError(w, notFoundError(fmt.Sprintf("API version %q is not supported; use one of the date versions such as 2026-03", v)))
 		return
@@ -288,6 +291,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, f fault, body 
 	}
 	c.body = body
 	c.version = r.PathValue("version")
+	c.arrived = arrived
 	if f.kind == faultRateLimit {
 		s.writeRateLimitHeaders(w, c, s.clock.Now())
 		s.writeError(w, rateLimitError("TEN_SECONDLY_ROLLING"))

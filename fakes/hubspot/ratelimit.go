@@ -2,6 +2,7 @@ package hubspotfake
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -18,12 +19,13 @@ func (s *Server) limits() (limit int, window time.Duration) {
 	return limit, window
 }
 
-// prune drops requests that left the rolling window and rolls the day over
-// at the portal's local midnight.
+// prune drops requests that can no longer be in anyone's window (a
+// request counts from its arrival, which may be a little before now) and
+// rolls the day over at the portal's local midnight.
 func (s *Server) prune(pt *portal, now time.Time) {
 	_, window := s.limits()
 	cut := 0
-	for cut < len(pt.window) && !pt.window[cut].After(now.Add(-window)) {
+	for cut < len(pt.window) && !pt.window[cut].After(now.Add(-2*window)) {
 		cut++
 	}
 	pt.window = pt.window[cut:]
@@ -32,13 +34,29 @@ func (s *Server) prune(pt *portal, now time.Time) {
 	}
 }
 
+// inWindow counts the requests that arrived in the window ending at at —
+// and those that arrived after it but were admitted first: requests are
+// admitted one by one, not quite in arrival order, and of the two
+// readings this is the stricter.
+func (s *Server) inWindow(pt *portal, at time.Time) int {
+	_, window := s.limits()
+	lo := sort.Search(len(pt.window), func(i int) bool { return pt.window[i].After(at.Add(-window)) })
+	return len(pt.window) - lo
+}
+
 // admit counts the request against the portal's limits or refuses it with
-// HubSpot's 429 body; s.mu is held. HubSpot does not say whether a refused
-// request counts; we take the stricter reading: every request that reaches
-// the portal counts, refused or not, so a client that keeps knocking stays
+// HubSpot's 429 body; s.mu is held. A request counts from when it arrived
+// (c.arrived), not from when the emulator got to it: its lock must not
+// bunch arrivals up. HubSpot does not say whether a refused request
+// counts; we take the stricter reading: every request that reaches the
+// portal counts, refused or not, so a client that keeps knocking stays
 // locked out.
 func (s *Server) admit(w http.ResponseWriter, c *callCtx) *apiError {
 	now := s.clock.Now()
+	at := c.arrived
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
 	pt := c.portal
 	s.prune(pt, now)
 	rl := s.opts.RateLimit
@@ -48,13 +66,16 @@ func (s *Server) admit(w http.ResponseWriter, c *callCtx) *apiError {
 		switch {
 		case rl.Daily > 0 && pt.dayCount >= rl.Daily:
 			refused = rateLimitError("DAILY")
-		case len(pt.window) >= limit:
+		case s.inWindow(pt, at) >= limit:
 			refused = rateLimitError("TEN_SECONDLY_ROLLING")
 		}
 	}
-	pt.window = append(pt.window, now)
+	i := sort.Search(len(pt.window), func(i int) bool { return pt.window[i].After(at) })
+	pt.window = append(pt.window, time.Time{})
+	copy(pt.window[i+1:], pt.window[i:])
+	pt.window[i] = at
 	pt.dayCount++
-	s.writeRateLimitHeaders(w, c, now)
+	s.writeRateLimitHeaders(w, c, at)
 	return refused
 }
 
@@ -62,7 +83,7 @@ func (s *Server) admit(w http.ResponseWriter, c *callCtx) *apiError {
 // headers go to static tokens only: HubSpot does not send them for OAuth.
 func (s *Server) writeRateLimitHeaders(w http.ResponseWriter, c *callCtx, now time.Time) {
 	limit, window := s.limits()
-	remaining := max0(limit - len(c.portal.window))
+	remaining := max0(limit - s.inWindow(c.portal, now))
 	if s.opts.RateLimit.Off {
 		remaining = limit
 	}
