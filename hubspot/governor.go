@@ -22,8 +22,16 @@ const (
 	// jitter, and a request refused at the limit still counts.
 	spare = 3
 	// overtake is how much later a request may be sent and still reach
-	// HubSpot before an earlier one.
+	// HubSpot before an earlier one; it is also how late, at first, we
+	// take a request to reach HubSpot after it was written out.
 	overtake = 100 * time.Millisecond
+	// maxLag bounds how late we take requests to arrive after a 429 said
+	// they arrive later than we thought.
+	maxLag = 2 * time.Second
+	// firstBackoff is the first pause after a burst 429; it doubles with
+	// each further one up to the window (reference §6: back off from
+	// about 1 s until the window drains).
+	firstBackoff = time.Second
 )
 
 // DefaultPerWindow is our budget per window for HubSpot's default limit.
@@ -77,7 +85,7 @@ func (g *Governor) portal(hubID int64) *portalLimiter {
 			budget:     newRollingWindow(DefaultPerWindow, DefaultWindow),
 			urgentSent: newRollingWindow(DefaultPerWindow, DefaultWindow),
 			pace:       newPace(DefaultPerWindow, DefaultWindow),
-			remaining:  -1, dailyRemaining: -1,
+			remaining:  -1, dailyRemaining: -1, lag: overtake,
 		}
 		g.portals[hubID] = p
 	}
@@ -127,6 +135,13 @@ type portalLimiter struct {
 	remaining      int
 	dailyRemaining int
 	sent, limited  int64
+	// lag is how long after being written out we take a request to count
+	// at HubSpot: it grows with each burst 429 and shrinks again over
+	// windows without one.
+	lag       time.Duration
+	lagSince  time.Time // when lag last changed
+	strikes   int       // burst 429s in a row, for the backoff
+	strikedAt time.Time
 }
 
 func (p *portalLimiter) state() GovernorState {
@@ -424,7 +439,11 @@ func (p *portalLimiter) wrote(sentAt, at time.Time) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.budget.move(sentAt, at)
+	if p.lag > overtake && at.Sub(p.lagSince) > 2*p.window {
+		// Two windows without a burst 429: trust arrivals a little more.
+		p.lag, p.lagSince = max(p.lag/2, overtake), at
+	}
+	p.budget.move(sentAt, at.Add(p.lag))
 }
 
 // release ends a request that left at sentAt (when it was written out, or
@@ -491,9 +510,18 @@ func (p *portalLimiter) onRateLimited(policy string, retryAt time.Time) time.Tim
 	case "SECONDLY":
 		until, reason = now.Add(time.Second), PauseSecondly
 	default:
-		// TEN_SECONDLY_ROLLING (or unnamed): after one full window the
-		// rolling count is surely below the limit.
-		until = now.Add(p.window)
+		// TEN_SECONDLY_ROLLING (or unnamed): HubSpot counted requests we
+		// took to have left its window — they reached it later than we
+		// thought. Count ours later from now on, and back off from a
+		// second up to a whole window, after which the rolling count is
+		// surely below the limit.
+		if now.Sub(p.strikedAt) > p.window {
+			p.strikes = 0
+		}
+		p.strikes++
+		p.strikedAt = now
+		p.lag, p.lagSince = min(max(2*p.lag, overtake), maxLag), now
+		until = now.Add(min(firstBackoff<<(p.strikes-1), p.window))
 	}
 	if retryAt.After(until) {
 		until = retryAt

@@ -91,6 +91,8 @@ func waitForWaiters(t *testing.T, h *harness, n int) {
 	}
 }
 
+// A burst 429 pauses the portal from a second, doubling with each further
+// one up to the window (reference §6), and never spends an attempt.
 func TestTenSecondly429WaitsWithoutSpendingAnAttempt(t *testing.T) {
 	h := newHarness(t, hubspotfake.Options{}, func(o *Options) { o.Retry.MaxAttempts = 1 })
 	ctx := context.Background()
@@ -98,24 +100,30 @@ func TestTenSecondly429WaitsWithoutSpendingAnAttempt(t *testing.T) {
 	h.fake.SetFaults(hubspotfake.Faults{RateLimitRate: 1})
 	done := make(chan error, 1)
 	go func() { _, err := cl.Pipelines(ctx, Deals); done <- err }()
-	waitForWaiters(t, h, 1)
-	st := h.svc.Governor().State(hubEU)
-	if st.Reason != PauseTenSecondly || st.PausedUntil.Sub(h.clock.Now()) != 10*time.Second {
-		t.Fatalf("state = %+v", st)
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second} {
+		waitForWaiters(t, h, 1)
+		st := h.svc.Governor().State(hubEU)
+		if got := st.PausedUntil.Sub(h.clock.Now()); st.Reason != PauseTenSecondly || got != want {
+			t.Fatalf("after 429 number %d: paused for %v (%s), want %v", i+1, got, st.Reason, want)
+		}
+		if i == 4 {
+			break
+		}
+		h.clock.Advance(want)
 	}
 	h.fake.SetFaults(hubspotfake.Faults{})
 	h.clock.Advance(9 * time.Second)
 	select {
 	case err := <-done:
-		t.Fatalf("returned before the window passed: %v", err)
+		t.Fatalf("returned before the pause passed: %v", err)
 	case <-time.After(30 * time.Millisecond):
 	}
 	h.clock.Advance(time.Second)
 	if err := <-done; err != nil {
 		t.Fatalf("after the wait: %v (a rate-limit wait must not count as an attempt)", err)
 	}
-	if n := h.count("GET /crm/pipelines/{version}/deals"); n != 2 {
-		t.Errorf("requests = %d, want 2", n)
+	if n := h.count("GET /crm/pipelines/{version}/deals"); n != 6 {
+		t.Errorf("requests = %d, want 6", n)
 	}
 }
 

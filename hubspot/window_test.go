@@ -3,6 +3,8 @@ package hubspot
 import (
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // The rolling window allows a full window at once, then frees each next
@@ -81,5 +83,43 @@ func TestRollingWindowRemembersTheWindowBefore(t *testing.T) {
 	w.prune(t0.Add(22 * time.Second))
 	if n := w.sentBetween(t0.Add(-time.Second), t0.Add(3*time.Second)); n != 1 {
 		t.Errorf("after two windows %d sends remembered, want 1", n)
+	}
+}
+
+// A request counts from when it was written out plus the time it takes to
+// reach HubSpot; a burst 429 says that takes longer than we thought, and
+// windows without one bring it back down.
+func TestArrivalLagFollows429s(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	clock := clockwork.NewFakeClockAt(t0)
+	p := NewGovernor(clock).portal(1)
+	steps := []struct {
+		at      time.Duration // after t0
+		limited bool          // a burst 429 now; else a request written out now
+		wantLag time.Duration
+	}{
+		{0, false, overtake},
+		{time.Second, true, 2 * overtake},
+		{1500 * time.Millisecond, true, 4 * overtake},
+		{2 * time.Second, false, 4 * overtake},
+		{25 * time.Second, false, 2 * overtake}, // two windows later
+		{46 * time.Second, false, overtake},
+		{70 * time.Second, false, overtake}, // never below the transit allowance
+	}
+	for _, st := range steps {
+		now := t0.Add(st.at)
+		clock.Advance(now.Sub(clock.Now()))
+		if st.limited {
+			p.onRateLimited("TEN_SECONDLY_ROLLING", time.Time{})
+		} else {
+			p.budget.take(now)
+			p.wrote(now, now.Add(time.Millisecond))
+			if got := p.budget.sent[len(p.budget.sent)-1]; !got.Equal(now.Add(time.Millisecond + p.lag)) {
+				t.Errorf("at %v: counted at %v, want written time plus lag %v", st.at, got.Sub(t0), p.lag)
+			}
+		}
+		if p.lag != st.wantLag {
+			t.Errorf("at %v: lag %v, want %v", st.at, p.lag, st.wantLag)
+		}
 	}
 }
