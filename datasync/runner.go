@@ -412,6 +412,11 @@ func (r *Runner) start(ctx context.Context, p Provider, b Batch, live bool) *inf
 	b.Overlap = func() { once.Do(func() { close(overlap) }) }
 	f := &inflight{b: b, done: make(chan []JobResult, 1), overlap: overlap}
 	go func() {
+		if err := r.loadOrders(ctx, &b); err != nil {
+			b.Overlap()
+			f.done <- failAll(b.Jobs, err)
+			return
+		}
 		res := r.safeSync(ctx, p, b)
 		b.Overlap()
 		f.done <- res
@@ -419,8 +424,10 @@ func (r *Runner) start(ctx context.Context, p Provider, b Batch, live bool) *inf
 	return f
 }
 
-// claim leases one round of a lane's due jobs and loads their orders, one
-// batch per event in the order the jobs came.
+// claim leases one round of a lane's due jobs, one batch per event in the
+// order the jobs came. Their orders are loaded when a batch starts: a
+// round waiting for its turn holds only its jobs, and syncs what the
+// database holds when it runs.
 func (r *Runner) claim(ctx context.Context, p Provider, lane Lane) ([]Batch, error) {
 	jobs, err := r.q.ClaimLane(ctx, p.Name(), r.owner, lane, r.batchSize, r.lease)
 	if err != nil || len(jobs) == 0 {
@@ -437,23 +444,35 @@ func (r *Runner) claim(ctx context.Context, p Provider, lane Lane) ([]Batch, err
 		}
 		out[i].Jobs = append(out[i].Jobs, j)
 	}
-	for i := range out {
-		b := &out[i]
-		ids := make([]int64, len(b.Jobs))
-		for k, j := range b.Jobs {
-			ids[k] = j.OrderID
-		}
-		var orders []models.PretixOrder
-		if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&orders).Error; err != nil {
-			r.release(out)
-			return nil, err
-		}
-		b.Orders = make(map[int64]*models.PretixOrder, len(orders))
-		for k := range orders {
-			b.Orders[orders[k].ID] = &orders[k]
-		}
-	}
 	return out, nil
+}
+
+// loadOrders reads a batch's orders, raw JSON included.
+func (r *Runner) loadOrders(ctx context.Context, b *Batch) error {
+	ids := make([]int64, len(b.Jobs))
+	for k, j := range b.Jobs {
+		ids[k] = j.OrderID
+	}
+	var orders []models.PretixOrder
+	if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&orders).Error; err != nil {
+		return err
+	}
+	b.Orders = make(map[int64]*models.PretixOrder, len(orders))
+	for k := range orders {
+		b.Orders[orders[k].ID] = &orders[k]
+	}
+	return nil
+}
+
+// failAll is a batch's results when its orders could not be read: every
+// job is tried again later.
+func failAll(jobs []models.SyncJob, err error) []JobResult {
+	out := make([]JobResult, len(jobs))
+	for i, j := range jobs {
+		out[i] = JobResult{JobID: j.ID, Outcome: Outcome{Kind: OutcomeTemporary,
+			Error: "The orders could not be read from the database (" + err.Error() + "); the sync is retried automatically."}}
+	}
+	return out
 }
 
 // release hands claimed jobs back at once.

@@ -184,6 +184,9 @@ func workerCmd(tb testing.TB, cfg workerConfig) *exec.Cmd {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$")
 	cmd.Env = append(os.Environ(), workerEnv+"="+string(b))
+	if v := os.Getenv("BENCH_WORKER_GOMEMLIMIT"); v != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+v)
+	}
 	cmd.Stderr = os.Stderr
 	return cmd
 }
