@@ -46,9 +46,10 @@ func (p drainProvider) Sync(ctx context.Context, b datasync.Batch) []datasync.Jo
 
 // BenchmarkAPIListsDuringDrain100k measures the orders list and the sync
 // problems pages of an event with 100,000 orders while the real runner
-// drains a backlog of that event into the same database: rounds of 1,000,
-// four in flight, each taking 12 s as HubSpot's calls for it do within the
-// rate limit (about 330 orders/s, the rate BenchmarkSyncBacklog drains at;
+// drains a backlog of that event into the same database: rounds as
+// main.go runs them (datasync.DefaultBatchSize, four in flight), each
+// taking as long as HubSpot's calls for it do within the rate limit (about
+// 540 orders/s, the rate BenchmarkSyncBacklog drains at;
 // the drain's HubSpot side is not what this measures, its writes are). It
 // reads back how many orders the drain recorded during the measurement, so
 // the figure is known to come from a database under write.
@@ -73,11 +74,13 @@ func BenchmarkAPIListsDuringDrain100k(b *testing.B) {
 			datetime FROM pretix_orders`)
 	exec("ANALYZE")
 
-	providers := []datasync.Provider{drainProvider{roundTime: 12 * time.Second}}
+	const ordersPerSecond, inFlight = 540, 4
+	roundTime := time.Duration(datasync.DefaultBatchSize*inFlight) * time.Second / ordersPerSecond
+	providers := []datasync.Provider{drainProvider{roundTime: roundTime}}
 	srv := newBenchAPI(b, db, providers)
 	client := srv.client
 	runner := datasync.NewRunner(db, srv.queue, clockwork.NewRealClock(), slog.New(slog.DiscardHandler), providers,
-		datasync.RunnerOptions{Owner: "bench", BatchSize: 1000, InFlight: 4})
+		datasync.RunnerOptions{Owner: "bench", InFlight: inFlight})
 
 	recorded := func() int64 {
 		var n int64

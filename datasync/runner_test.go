@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,5 +154,66 @@ func TestShutdownReleasesJobsAtOnce(t *testing.T) {
 		if j := f.job(t, id); j.State != models.JobPending || j.LeaseOwner != "" || j.NotBefore.After(f.clock.Now()) || j.LeaseExpiries != 0 {
 			t.Fatalf("job %d after shutdown: %+v", id, j)
 		}
+	}
+}
+
+// gatedProvider lets its first batch go on only when released, and notes
+// the status each order had when its batch started.
+type gatedProvider struct {
+	release chan struct{}
+	mu      sync.Mutex
+	seen    map[int64]string
+	first   bool
+}
+
+func (p *gatedProvider) Name() string        { return "test" }
+func (p *gatedProvider) DisplayName() string { return "Test CRM" }
+func (p *gatedProvider) Sync(ctx context.Context, b Batch) []JobResult {
+	p.mu.Lock()
+	for _, j := range b.Jobs {
+		p.seen[j.OrderID] = b.Orders[j.OrderID].Status
+	}
+	gate := !p.first
+	p.first = true
+	p.mu.Unlock()
+	if b.Overlap != nil {
+		b.Overlap()
+	}
+	if gate {
+		<-p.release
+	}
+	out := make([]JobResult, len(b.Jobs))
+	for i, j := range b.Jobs {
+		out[i] = JobResult{JobID: j.ID, Outcome: Outcome{Kind: OutcomeDone}}
+	}
+	return out
+}
+
+// A claimed round reads its orders when it starts: an order that changed
+// while its round waited for its turn is synced as it is now.
+func TestRoundReadsItsOrdersWhenItStarts(t *testing.T) {
+	f := newFixture(t, 2)
+	ctx := context.Background()
+	p := &gatedProvider{release: make(chan struct{}), seen: map[int64]string{}}
+	r := NewRunner(f.db, f.q, f.clock, slog.New(slog.NewTextHandler(io.Discard, nil)), []Provider{p}, RunnerOptions{BatchSize: 1, InFlight: 1})
+	must(t, f.q.Enqueue(ctx, 1, []int64{1, 2}, "test", TriggerBulk, time.Time{})) // a bulk lane: one round in flight
+	done := make(chan error, 1)
+	go func() { done <- r.RunOnce(ctx) }()
+	// The second round is claimed while the first still syncs.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if j := f.job(t, 2); j != nil && j.State == models.JobInFlight {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second round was not claimed while the first synced")
+		}
+	}
+	must(t, f.db.Exec(`UPDATE pretix_orders SET status = 'c' WHERE id = 2`).Error)
+	close(p.release)
+	must(t, <-done)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen[1] != "p" || p.seen[2] != "c" {
+		t.Fatalf("statuses seen %v, want order 2 as changed while its round waited (c)", p.seen)
 	}
 }

@@ -184,8 +184,10 @@ func workerCmd(tb testing.TB, cfg workerConfig) *exec.Cmd {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$")
 	cmd.Env = append(os.Environ(), workerEnv+"="+string(b))
-	if v := os.Getenv("BENCH_WORKER_GOMEMLIMIT"); v != "" {
-		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+v)
+	if v := os.Getenv("BENCH_WORKER_ENV"); v != "" {
+		// For trying runtime settings (GOGC=…, GOMEMLIMIT=…) on the worker
+		// alone; the parent holds both emulators' data.
+		cmd.Env = append(cmd.Env, strings.Fields(v)...)
 	}
 	cmd.Stderr = os.Stderr
 	return cmd
