@@ -138,10 +138,10 @@ type portalLimiter struct {
 	// lag is how long after being written out we take a request to count
 	// at HubSpot: it grows with each burst 429 and shrinks again over
 	// windows without one.
-	lag       time.Duration
-	lagSince  time.Time // when lag last changed
-	strikes   int       // burst 429s in a row, for the backoff
-	strikedAt time.Time
+	lag      time.Duration
+	lagSince time.Time // when lag last changed
+	strikes  int       // burst 429s in a row, for the backoff
+	struckAt time.Time
 }
 
 func (p *portalLimiter) state() GovernorState {
@@ -433,9 +433,10 @@ func pausedError(op string, until time.Time, reason, policy string) *Error {
 // one after the other) arrives spread out, so counting it from the grant
 // would free its slots too early, and the next window's burst would be
 // refused.
-func (p *portalLimiter) wrote(sentAt, at time.Time) {
+// It returns when the request now counts, for release.
+func (p *portalLimiter) wrote(sentAt, at time.Time) time.Time {
 	if !at.After(sentAt) {
-		return
+		return sentAt
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -443,11 +444,13 @@ func (p *portalLimiter) wrote(sentAt, at time.Time) {
 		// Two windows without a burst 429: trust arrivals a little more.
 		p.lag, p.lagSince = max(p.lag/2, overtake), at
 	}
-	p.budget.move(sentAt, at.Add(p.lag))
+	counted := at.Add(p.lag)
+	p.budget.move(sentAt, counted)
+	return counted
 }
 
-// release ends a request that left at sentAt (when it was written out, or
-// granted if that is unknown) and learns from its response headers (nil
+// release ends a request counted at sentAt (as wrote re-dated it, or when
+// it was granted) and learns from its response headers (nil
 // for transport failures).
 func (p *portalLimiter) release(h http.Header, sentAt time.Time) {
 	p.mu.Lock()
@@ -515,11 +518,11 @@ func (p *portalLimiter) onRateLimited(policy string, retryAt time.Time) time.Tim
 		// thought. Count ours later from now on, and back off from a
 		// second up to a whole window, after which the rolling count is
 		// surely below the limit.
-		if now.Sub(p.strikedAt) > p.window {
+		if now.Sub(p.struckAt) > p.window {
 			p.strikes = 0
 		}
 		p.strikes++
-		p.strikedAt = now
+		p.struckAt = now
 		p.lag, p.lagSince = min(max(2*p.lag, overtake), maxLag), now
 		until = now.Add(min(firstBackoff<<(p.strikes-1), p.window))
 	}

@@ -68,11 +68,12 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			c.limiter.release(nil, sentAt)
 			return nil, err
 		}
-		var wroteAt atomic.Pointer[time.Time]
+		// Compared with Remaining at the time the window counts it from,
+		// so that its own count and its neighbours' fall in the same range.
+		var counted atomic.Pointer[time.Time]
 		resp, err := c.send(ctx, req, payload, tok, func() {
-			at := c.svc.clock.Now()
-			wroteAt.Store(&at)
-			c.limiter.wrote(sentAt, at)
+			at := c.limiter.wrote(sentAt, c.svc.clock.Now())
+			counted.Store(&at)
 		})
 		if err != nil {
 			c.limiter.release(nil, sentAt)
@@ -89,11 +90,11 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			}
 			continue
 		}
-		left := sentAt
-		if at := wroteAt.Load(); at != nil {
-			left = *at
+		at := sentAt
+		if p := counted.Load(); p != nil {
+			at = *p
 		}
-		c.limiter.release(resp.header, left)
+		c.limiter.release(resp.header, at)
 		if resp.status/100 == 2 {
 			return resp, nil
 		}
