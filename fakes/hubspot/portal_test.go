@@ -3,6 +3,8 @@ package hubspotfake
 import (
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // findBy answers from the value index; the index must follow every change:
@@ -10,7 +12,9 @@ import (
 // several records holding a value the oldest comes first.
 func TestFindByFollowsChanges(t *testing.T) {
 	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	s := New(Options{})
+	// The emulator's own clock dates records: a real one would make "a"
+	// newer than "b" once the wall clock passes now.
+	s := New(Options{Clock: clockwork.NewFakeClockAt(now)})
 	pt := newPortal(Portal{ID: 1}, time.UTC, now)
 	st := pt.objects["contacts"]
 	a := s.newRecord(pt, "contacts", "1")
