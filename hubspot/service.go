@@ -103,6 +103,8 @@ type Service struct {
 	propMu    sync.Mutex
 	props     map[propKey]propEntry
 	propsLoad singleflight.Group
+
+	hedger *hedger
 }
 
 // NewService builds a Service.
@@ -142,6 +144,7 @@ func NewService(opts Options) *Service {
 	s := &Service{
 		opts: opts, store: NewStore(opts.DB, opts.Box, opts.Clock), governor: opts.Governor, states: opts.States,
 		clock: opts.Clock, http: opts.HTTPClient, log: opts.Logger, rnd: opts.Rand, props: map[propKey]propEntry{},
+		hedger: newHedger(),
 	}
 	s.tokens = &tokenManager{store: s.store, oauth: s.OAuth, clock: s.clock, log: s.log}
 	return s

@@ -10,7 +10,6 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -68,15 +67,8 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			c.limiter.release(nil, sentAt)
 			return nil, err
 		}
-		// Compared with Remaining at the time the window counts it from,
-		// so that its own count and its neighbours' fall in the same range.
-		var counted atomic.Pointer[time.Time]
-		resp, err := c.send(ctx, req, payload, tok, func() {
-			at := c.limiter.wrote(sentAt, c.svc.clock.Now())
-			counted.Store(&at)
-		})
+		resp, err := c.exchange(ctx, req, payload, tok, sentAt)
 		if err != nil {
-			c.limiter.release(nil, sentAt)
 			if ctx.Err() != nil {
 				return nil, networkError(req.op, ctx.Err())
 			}
@@ -90,11 +82,6 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			}
 			continue
 		}
-		at := sentAt
-		if p := counted.Load(); p != nil {
-			at = *p
-		}
-		c.limiter.release(resp.header, at)
 		if resp.status/100 == 2 {
 			return resp, nil
 		}
