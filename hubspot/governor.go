@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -206,12 +207,15 @@ type seqKey struct{}
 func seqOf(ctx context.Context) int64 { v, _ := ctx.Value(seqKey{}).(int64); return v }
 
 // While live work arrives, bulk requests leave room for as many urgent
-// requests as the last window saw — at least a tenth of it (about ten of
-// HubSpot's 110), at most half, so a backfill always moves. Without live
+// requests as a window sees at its rate — at least a tenth of it (about ten
+// of HubSpot's 110), at most half, so a backfill always moves. Without live
 // work bulk requests get the whole budget.
 const (
 	liveShareMinDiv = 10
 	liveShareMaxDiv = 2
+	// The live rate is measured over at least a quarter of the window: a
+	// single order's burst of calls is not a steady stream.
+	liveRateMinDiv = 4
 )
 
 // waiter is a request waiting for budget. Its channel is closed when it is
@@ -331,16 +335,21 @@ func (p *portalLimiter) resortLocked() {
 }
 
 // keepFor is how much of the window a request must leave free: a share for
-// live work from bulk requests while live work arrives.
+// live work from bulk requests while live work arrives. The share is what
+// live work would spend in a whole window at the rate it came in so far:
+// once bulk requests fill the window, nothing frees until the oldest leave
+// it, and live work that only just began would find no room.
 func (p *portalLimiter) keepFor(urgent bool, now time.Time) int {
 	if urgent {
 		return 0
 	}
-	live := len(p.urgentSent.current(now))
-	if live == 0 {
+	live := p.urgentSent.current(now)
+	if len(live) == 0 {
 		return 0
 	}
-	return min(max(live, p.perWindow/liveShareMinDiv), p.perWindow/liveShareMaxDiv)
+	span := max(now.Sub(live[0]), p.window/liveRateMinDiv)
+	need := int(math.Ceil(float64(len(live)) * p.window.Seconds() / span.Seconds()))
+	return min(max(need, p.perWindow/liveShareMinDiv), p.perWindow/liveShareMaxDiv)
 }
 
 func (p *portalLimiter) grantLocked(urgent bool, now time.Time) {

@@ -78,12 +78,12 @@ func TestGovernorServesUrgentFirstAndHoldsAShareBack(t *testing.T) {
 	waiting(3)
 	fc.Advance(10*time.Second - 20*time.Millisecond) // the first send leaves: room for one
 	granted("urgent")
-	// An urgent grant within the window: bulk leaves 2 of 20 free, so it
-	// goes only when three are free.
-	waiting(2)
-	fc.Advance(time.Millisecond)
-	waiting(2)
-	fc.Advance(time.Millisecond)
+	// An urgent grant within the window, at the rate of four a window:
+	// bulk leaves 4 of 20 free, so it goes only when five are free.
+	for i := 0; i < 4; i++ {
+		waiting(2)
+		fc.Advance(time.Millisecond)
+	}
 	waiting(2)
 	granted("urgent")
 	fc.Advance(time.Millisecond)
@@ -95,8 +95,8 @@ func TestGovernorServesUrgentFirstAndHoldsAShareBack(t *testing.T) {
 	p.mu.Lock()
 	free, keep := p.budget.free(fc.Now()), p.keepFor(false, fc.Now())
 	p.mu.Unlock()
-	if free != 2 || keep != 2 {
-		t.Fatalf("free %d, kept for live work %d; want 2 and 2", free, keep)
+	if free != 4 || keep != 4 {
+		t.Fatalf("free %d, kept for live work %d; want 4 and 4", free, keep)
 	}
 	ctx, cancel := context.WithTimeout(bg, 50*time.Millisecond)
 	defer cancel()
@@ -158,25 +158,45 @@ func TestGovernorReadsRemainingAgainstItsOwnSends(t *testing.T) {
 	}
 }
 
-// The room bulk requests leave grows with the live work of the last
-// window, from a tenth to at most half of it.
+// The room bulk requests leave is what live work spends in a window at the
+// rate it came in — measured over at least a quarter of the window — from a
+// tenth to at most half of it.
 func TestGovernorHoldsBackWhatLiveWorkNeeds(t *testing.T) {
-	cases := []struct{ urgent, want int }{{0, 0}, {1, 10}, {10, 10}, {30, 30}, {80, 53}}
+	cases := []struct {
+		name   string
+		urgent int
+		over   time.Duration // spread evenly up to now
+		want   int
+	}{
+		{"none", 0, 0, 0},
+		{"one call: a tenth", 1, 0, 10},
+		{"one order's calls: their rate over a quarter window", 4, 0, 16},
+		{"ten at once: over a quarter window", 10, 0, 40},
+		{"ten over the whole window", 10, 9 * time.Second, 12},
+		{"thirty over the whole window", 30, 9 * time.Second, 34},
+		{"eight in two seconds: the rate of a window", 8, 2 * time.Second, 32},
+		{"more than half", 80, 9 * time.Second, 53},
+	}
 	for _, c := range cases {
-		fc := clockwork.NewFakeClockAt(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
-		p := NewGovernor(fc).portal(1)
-		for i := 0; i < c.urgent; i++ {
-			p.urgentSent.take(fc.Now())
-		}
-		if got := p.keepFor(false, fc.Now()); got != c.want {
-			t.Errorf("after %d urgent requests bulk leaves %d, want %d", c.urgent, got, c.want)
-		}
-		if got := p.keepFor(true, fc.Now()); got != 0 {
-			t.Errorf("urgent requests leave %d, want 0", got)
-		}
-		fc.Advance(DefaultWindow)
-		if got := p.keepFor(false, fc.Now()); got != 0 {
-			t.Errorf("a window later bulk leaves %d, want 0", got)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			fc := clockwork.NewFakeClockAt(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+			p := NewGovernor(fc).portal(1)
+			for i := 0; i < c.urgent; i++ {
+				if i > 0 && c.over > 0 {
+					fc.Advance(c.over / time.Duration(c.urgent-1))
+				}
+				p.urgentSent.take(fc.Now())
+			}
+			if got := p.keepFor(false, fc.Now()); got != c.want {
+				t.Errorf("after %d urgent requests over %v bulk leaves %d, want %d", c.urgent, c.over, got, c.want)
+			}
+			if got := p.keepFor(true, fc.Now()); got != 0 {
+				t.Errorf("urgent requests leave %d, want 0", got)
+			}
+			fc.Advance(DefaultWindow)
+			if got := p.keepFor(false, fc.Now()); got != 0 {
+				t.Errorf("a window later bulk leaves %d, want 0", got)
+			}
+		})
 	}
 }
