@@ -102,7 +102,7 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 	var reg *datasync.Providers
 	hs := hubspot.NewService(hubspot.Options{DB: db, Box: box, Clock: clock, Logger: logger,
 		APIBaseURL: hsSrv.URL, AppBaseURL: hsSrv.URL, RedirectURL: cfg.BaseURL.String() + "/oauth/hubspot/callback",
-		Rand: rand.New(rand.NewPCG(1, 2)),
+		Rand: rand.New(rand.NewPCG(1, 2)), NoHedging: true, // a fake clock
 		OnActivated: func(ctx context.Context, eventID int64) error {
 			return reg.Activate(ctx, eventID, hubspotsync.ProviderName)
 		}})

@@ -97,7 +97,7 @@ func (h *hedger) take() bool {
 // (through the governor, as urgent work); the other is abandoned.
 func (c *Client) exchange(ctx context.Context, req request, payload []byte, tok string, sentAt time.Time) (*response, error) {
 	live := isUrgent(ctx)
-	if !req.idempotent || !live {
+	if !req.idempotent || !live || c.svc.opts.NoHedging {
 		return c.sendCounted(ctx, req, payload, tok, sentAt, "")
 	}
 	kind, h := callKind(req), c.svc.hedger

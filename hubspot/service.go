@@ -48,6 +48,10 @@ type Options struct {
 	Retry      RetryPolicy
 	// PropertyTTL is how long property definitions stay cached; default 10 min.
 	PropertyTTL time.Duration
+	// NoHedging turns off the second send of slow live calls: for tests on
+	// a fake clock that jumps ahead whenever something waits on it, where
+	// a hedge's timer would always beat the network's answer.
+	NoHedging bool
 	// OnActivated, when set, is told each time an event is linked to an
 	// active connection.
 	OnActivated func(ctx context.Context, eventID int64) error

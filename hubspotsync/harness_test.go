@@ -95,7 +95,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	client.Timeout = 20 * time.Second
 	h.hs = hubspot.NewService(hubspot.Options{DB: db, Box: box, APIBaseURL: h.ts.URL, AppBaseURL: h.ts.URL,
 		RedirectURL: "http://localhost:8080/api/hubspot/callback", ClientID: h.fake.ClientID(), ClientSecret: h.fake.ClientSecret(),
-		HTTPClient: client, Clock: clock, Rand: rand.New(rand.NewPCG(1, 2)), Logger: quiet,
+		HTTPClient: client, Clock: clock, Rand: rand.New(rand.NewPCG(1, 2)), Logger: quiet, NoHedging: fc != nil,
 		OnActivated: func(ctx context.Context, eventID int64) error {
 			return h.providers.Activate(ctx, eventID, ProviderName)
 		}})

@@ -76,7 +76,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	hs := hubspot.NewService(hubspot.Options{DB: db, Box: box, APIBaseURL: ts.URL, AppBaseURL: ts.URL, Clock: clock,
-		HTTPClient: ts.Client(), Rand: rand.New(rand.NewPCG(1, 2)), Logger: slog.New(slog.DiscardHandler)})
+		HTTPClient: ts.Client(), Rand: rand.New(rand.NewPCG(1, 2)), Logger: slog.New(slog.DiscardHandler), NoHedging: true})
 
 	h := &harness{t: t, ctx: ctx, db: db, fake: fake, hs: hs}
 	h.orgID = h.insert(&models.PretixOrganizer{BaseURL: "https://pretix.example", Slug: "acme", Name: "ACME", WebhookSecretHash: "x",
