@@ -4,6 +4,15 @@ import (
 	"pretix-hubspot/hubspot"
 )
 
+// assocYield is how many later runs' reads and writes a run's associations
+// let go first. Associations change no property and hold no record, so
+// only the run's own results wait for them, while a later run's read or
+// write has the rest of that run behind it: a backlog's last run then
+// starts writing sooner, and its associations, not its writes, are the
+// drain's tail. A bounded yield, so a long backlog's runs still finish;
+// live runs, whose results someone waits for, never yield.
+const assocYield = 2
+
 // assocGroup collects the pairs of one pair of object types; the pair is
 // stored in one direction only, since HubSpot links both ways at once.
 type assocGroup struct {
@@ -77,9 +86,13 @@ func (r *run) associate() {
 			tasks = append(tasks, task{g: g, chunk: g.pairs[start:min(start+per, len(g.pairs))]})
 		}
 	}
+	ctx := r.ctx
+	if !r.live {
+		ctx = hubspot.Ordered(ctx, r.seq+assocYield)
+	}
 	concurrently(len(tasks), func(i int) {
 		t := &tasks[i]
-		t.res, t.err = r.cl.BatchAssociateDefault(r.ctx, t.g.from, t.g.to, t.chunk)
+		t.res, t.err = r.cl.BatchAssociateDefault(ctx, t.g.from, t.g.to, t.chunk)
 	})
 	for _, t := range tasks {
 		g := t.g

@@ -170,6 +170,7 @@ type run struct {
 	live    bool        // a live-lane run: someone waits for it
 	hurry   atomic.Bool // a live run waits for this one: its calls go first among bulk ones
 	budget  int         // extra calls bisection may still spend
+	seq     int64       // start order among this process's runs
 }
 
 // Sync implements datasync.Provider: DESIGN §5 steps 1–8 for one event.
@@ -184,7 +185,7 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 		return out
 	}
 	seq := p.runs.Add(1)
-	r := &run{p: p, eventID: b.EventID, byKey: map[string]*object{}, live: b.Live,
+	r := &run{p: p, eventID: b.EventID, seq: seq, byKey: map[string]*object{}, live: b.Live,
 		trace: fmt.Sprintf("ph%d-%d-", b.EventID, seq)}
 	// Earlier runs' calls first: later runs sharing records wait for them.
 	ctx = hubspot.Ordered(ctx, seq)
