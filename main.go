@@ -32,6 +32,7 @@ import (
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/hubspotsync/mapping"
+	"pretix-hubspot/memlimit"
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
 	"pretix-hubspot/scheduler"
@@ -184,10 +185,13 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		return nil, err
 	}
 
+	// The runtime reads GOMEMLIMIT from the real environment; when it is
+	// set, the operator's limit stays.
+	mem := memlimit.Start(int64(cfg.MemoryLimitMiB)<<20, os.Getenv)
 	hashParams := auth.DefaultHashParams
 	hashParams.Memory = uint32(cfg.PasswordHashMemoryMiB) * 1024
 	authSvc := auth.NewService(db, clock, config.SessionTTL,
-		auth.WithHasher(auth.DefaultHasher(hashParams, cfg.PasswordHashConcurrency)))
+		auth.WithHasher(auth.DefaultHasher(hashParams, cfg.PasswordHashConcurrency).ReservingMemory(mem)))
 	// The engine records when an event's HubSpot sync became usable; the
 	// registry needs the provider, which needs the HubSpot service, so the
 	// service reaches the registry through this variable.

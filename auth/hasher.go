@@ -19,6 +19,19 @@ type Hasher struct {
 	run     chan struct{}
 	queue   chan struct{}
 	maxWait time.Duration
+	mem     MemoryReserver
+}
+
+// MemoryReserver is told of a hash's memory while it runs (the process's
+// soft memory limit rises by it); see package memlimit.
+type MemoryReserver interface {
+	Reserve(n int64) (release func())
+}
+
+// ReservingMemory makes h reserve each hash's memory with m while it runs.
+func (h *Hasher) ReservingMemory(m MemoryReserver) *Hasher {
+	h.mem = m
+	return h
 }
 
 // ErrBusy is returned when every hashing slot is taken. Every error the
@@ -64,6 +77,9 @@ func (h *Hasher) do(ctx context.Context, f func() error) error {
 		return apperr.Internal(ctx.Err())
 	}
 	defer func() { <-h.run }()
+	if h.mem != nil {
+		defer h.mem.Reserve(int64(h.params.Memory) * 1024)()
+	}
 	err := f()
 	if h.params.Memory >= 16*1024 {
 		// The hash's memory is garbage now. Left to the pacer, the next

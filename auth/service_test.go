@@ -166,3 +166,41 @@ func spray(n int, addr string) []struct{ addr, user string } {
 	}
 	return out
 }
+
+// fakeReserver records what is reserved and still held.
+type fakeReserver struct {
+	mu             sync.Mutex
+	held, reserved int64
+}
+
+func (f *fakeReserver) Reserve(n int64) func() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.held += n
+	f.reserved += n
+	return func() { f.mu.Lock(); f.held -= n; f.mu.Unlock() }
+}
+
+// A hash reserves its memory while it runs and gives it back after; a
+// refused one reserves nothing.
+func TestHasherReservesItsMemory(t *testing.T) {
+	mem := &fakeReserver{}
+	h := NewHasher(cheap, 1, 0, 20*time.Millisecond).ReservingMemory(mem)
+	enc, err := h.Hash(context.Background(), "some password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := h.Check(context.Background(), enc, "some password"); !ok || err != nil {
+		t.Fatalf("check: %v %v", ok, err)
+	}
+	if mem.reserved != 2*int64(cheap.Memory)*1024 || mem.held != 0 {
+		t.Fatalf("reserved %d, still held %d; want %d and 0", mem.reserved, mem.held, 2*int64(cheap.Memory)*1024)
+	}
+	h.run <- struct{}{}
+	if _, err := h.Hash(context.Background(), "some password"); err != ErrBusy {
+		t.Fatalf("full hasher: %v", err)
+	}
+	if mem.reserved != 2*int64(cheap.Memory)*1024 {
+		t.Fatalf("a refused hash reserved memory: %d", mem.reserved)
+	}
+}

@@ -29,6 +29,18 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{name: "bad sync attempts", args: []string{"--sync-max-attempts", "0"}, wantErr: "--sync-max-attempts"},
+		{name: "memory limit by default", check: func(t *testing.T, c *Config) {
+			if c.MemoryLimitMiB != DefaultMemoryLimitMiB {
+				t.Fatalf("memory limit %d", c.MemoryLimitMiB)
+			}
+		}},
+		{name: "memory limit off", env: map[string]string{"PRETIX_HUBSPOT_MEMORY_LIMIT": "0"}, check: func(t *testing.T, c *Config) {
+			if c.MemoryLimitMiB != 0 {
+				t.Fatalf("memory limit %d", c.MemoryLimitMiB)
+			}
+		}},
+		{name: "memory limit too small", args: []string{"--memory-limit", "8"}, wantErr: "--memory-limit"},
+		{name: "memory limit not a number", args: []string{"--memory-limit", "100MiB"}, wantErr: "--memory-limit"},
 		{name: "env sets value", env: map[string]string{"PRETIX_HUBSPOT_ADDR": "127.0.0.1:9999"}, check: func(t *testing.T, c *Config) {
 			if c.Addr != "127.0.0.1:9999" {
 				t.Fatalf("addr %q", c.Addr)

@@ -19,8 +19,10 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/memlimit"
 	"pretix-hubspot/models"
 	"pretix-hubspot/secret"
 )
@@ -79,6 +81,8 @@ func workerMain() int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// main.go's default soft memory limit (GOMEMLIMIT in BENCH_WORKER_ENV wins).
+	memlimit.Start(config.DefaultMemoryLimitMiB<<20, os.Getenv)
 	db, err := models.Open(cfg.DB)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
