@@ -4,13 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
+	"os"
+	"runtime/debug"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
+	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
+	"pretix-hubspot/memlimit"
 	"pretix-hubspot/models"
 )
 
@@ -54,6 +59,9 @@ func (p drainProvider) Sync(ctx context.Context, b datasync.Batch) []datasync.Jo
 // reads back how many orders the drain recorded during the measurement, so
 // the figure is known to come from a database under write.
 func BenchmarkAPIListsDuringDrain100k(b *testing.B) {
+	// main.go's soft memory limit: the pages and the drain share one heap.
+	memlimit.Start(config.DefaultMemoryLimitMiB<<20, os.Getenv)
+	b.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
 	db := benchDB(b, 100_000)
 	exec := func(q string) {
 		if err := db.Exec(q).Error; err != nil {
