@@ -178,3 +178,14 @@ func (c *Client) sendCounted(ctx context.Context, req request, payload []byte, t
 	}
 	return resp, nil
 }
+
+// SlowWriteAfter is how long a live write usually takes at most: when a
+// live create, which is never sent twice, has not answered by then, the
+// caller may look for its records instead (LookForSlowCreate).
+func (c *Client) SlowWriteAfter() time.Duration { return c.svc.hedger.after("write") }
+
+// LookForSlowCreate spends a hedge on looking for a slow create's records,
+// if one is earned; false means keep waiting for the create's answer.
+func (c *Client) LookForSlowCreate() bool {
+	return !c.svc.opts.NoHedging && c.svc.hedger.take()
+}

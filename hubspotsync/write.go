@@ -134,10 +134,17 @@ func (r *run) readChunk(k groupKey, obs []*object) {
 // readCall reads the records of obs; it touches nothing shared, so reads
 // may run side by side.
 func (r *run) readCall(k groupKey, obs []*object) (*hubspot.ReadResult, error) {
-	props := map[string]bool{}
 	values := make([]string, len(obs))
 	for i, ob := range obs {
 		values[i] = ob.idVal
+	}
+	return r.cl.BatchRead(r.ctx, k.ot, k.idProp, values, r.readProperties(obs))
+}
+
+// readProperties are the properties the mappings of obs write.
+func (r *run) readProperties(obs []*object) []string {
+	props := map[string]bool{}
+	for _, ob := range obs {
 		for name := range ob.defs {
 			props[name] = true
 		}
@@ -147,7 +154,7 @@ func (r *run) readCall(k groupKey, obs []*object) (*hubspot.ReadResult, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return r.cl.BatchRead(r.ctx, k.ot, k.idProp, values, names)
+	return names
 }
 
 func (r *run) applyRead(obs []*object, res *hubspot.ReadResult, err error) {
@@ -315,6 +322,9 @@ func (r *run) createCall(k groupKey, obs []*object) (*hubspot.WriteResult, error
 	inputs := make([]hubspot.CreateInput, len(obs))
 	for i, ob := range obs {
 		inputs[i] = hubspot.CreateInput{TraceID: r.traceID(ob), Properties: ob.changes()}
+	}
+	if r.live && !r.p.perOrder {
+		return r.createLive(k, obs, inputs)
 	}
 	return r.cl.BatchCreate(r.ctx, k.ot, inputs)
 }
