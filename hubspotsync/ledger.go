@@ -144,28 +144,66 @@ func (r *run) releaseRecords(pick ...func(*object) bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, ob := range r.objects {
-		h := ob.hold
-		if h == nil || (len(pick) > 0 && !pick[0](ob)) {
+		if ob.hold == nil || (len(pick) > 0 && !pick[0](ob)) {
 			continue
 		}
-		ob.hold = nil
-		if ob.written && ob.fail == nil && ob.recordID != "" {
-			props := make(map[string]string, len(ob.final)+1)
-			for k, v := range ob.final {
-				props[k] = v
+		id := ""
+		if ob.written && ob.fail == nil {
+			id = ob.recordID
+		}
+		r.letGo(ob, id)
+	}
+}
+
+// releaseAnswered lets later runs have the records a write call confirmed
+// as soon as its answer is in, before the run's other calls answer: a live
+// order sharing a record with a bulk round then waits for the call that
+// carries the record, not for the round's slowest. It runs beside the
+// run's other calls and touches only the ledger and the holds of obs.
+func (r *run) releaseAnswered(kind writeKind, obs []*object, res *hubspot.WriteResult, err error) {
+	if err != nil || res == nil {
+		return
+	}
+	l := r.p.ledger
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ob := range obs {
+		if ob.hold == nil {
+			continue
+		}
+		if kind == writeUpdate {
+			if _, ok := res.Results[ob.recordID]; ok {
+				r.letGo(ob, ob.recordID)
 			}
-			props[ob.idProp] = ob.idVal
-			h.state = &handover{id: ob.recordID, props: props}
+		} else if rec, ok := res.Results[r.traceID(ob)]; ok && rec.ID != "" {
+			r.letGo(ob, rec.ID)
 		}
-		close(h.done)
-		// Nobody looks behind a finished hold: letting go of the one before
-		// it (and of this run, through its hurry flag) keeps a record shared
-		// by every round of a long backfill from holding all of them.
-		h.after, h.hurry = nil, nil
-		k := r.ledgerKey(ob)
-		if l.last[k] == h {
-			delete(l.last, k)
+	}
+}
+
+// letGo ends ob's hold, handing over the record as the run wrote it when
+// id is set (with nothing otherwise: the next run reads HubSpot). The
+// ledger's lock is held.
+func (r *run) letGo(ob *object, id string) {
+	l := r.p.ledger
+	h := ob.hold
+	ob.hold = nil
+	if id != "" {
+		props := make(map[string]string, len(ob.final)+1)
+		for k, v := range ob.final {
+			props[k] = v
 		}
+		props[ob.idProp] = ob.idVal
+		h.state = &handover{id: id, props: props}
+	}
+	close(h.done)
+	// Nobody looks behind a finished hold: letting go of the one before
+	// it (and of this run, through its hurry flag) keeps a record shared
+	// by every round of a long backfill from holding all of them.
+	h.after, h.hurry = nil, nil
+	k := r.ledgerKey(ob)
+	if l.last[k] == h {
+		delete(l.last, k)
 	}
 }
 

@@ -233,6 +233,7 @@ func (r *run) write(pick func(*object) bool) {
 		default:
 			t.res, t.err = r.upsertCall(t.k, t.obs)
 		}
+		r.releaseAnswered(t.kind, t.obs, t.res, t.err)
 	})
 	unsure := map[groupKey][]*object{}
 	for _, t := range tasks {
