@@ -45,7 +45,7 @@ func (r *run) createLive(k groupKey, obs []*object, inputs []hubspot.CreateInput
 	}
 	looked := make(chan look, 1)
 	go func() {
-		res, err := r.lookCall(ctx, k, obs)
+		res, err := r.readCallIn(ctx, k, obs)
 		looked <- look{res, err}
 	}()
 	select {
@@ -60,15 +60,6 @@ func (r *run) createLive(k groupKey, obs []*object, inputs []hubspot.CreateInput
 	}
 	a := <-created
 	return a.res, a.err
-}
-
-// lookCall reads the keys of obs with the properties a create sends.
-func (r *run) lookCall(ctx context.Context, k groupKey, obs []*object) (*hubspot.ReadResult, error) {
-	values := make([]string, len(obs))
-	for i, ob := range obs {
-		values[i] = ob.idVal
-	}
-	return r.cl.BatchRead(ctx, k.ot, k.idProp, values, r.readProperties(obs))
 }
 
 // ownRecords returns the create's result made of the records found, when

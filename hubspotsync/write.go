@@ -1,6 +1,7 @@
 package hubspotsync
 
 import (
+	"context"
 	"sort"
 	"strconv"
 
@@ -134,17 +135,16 @@ func (r *run) readChunk(k groupKey, obs []*object) {
 // readCall reads the records of obs; it touches nothing shared, so reads
 // may run side by side.
 func (r *run) readCall(k groupKey, obs []*object) (*hubspot.ReadResult, error) {
+	return r.readCallIn(r.ctx, k, obs)
+}
+
+// readCallIn reads the records of obs by key, with the properties their
+// mappings write, in ctx.
+func (r *run) readCallIn(ctx context.Context, k groupKey, obs []*object) (*hubspot.ReadResult, error) {
+	props := map[string]bool{}
 	values := make([]string, len(obs))
 	for i, ob := range obs {
 		values[i] = ob.idVal
-	}
-	return r.cl.BatchRead(r.ctx, k.ot, k.idProp, values, r.readProperties(obs))
-}
-
-// readProperties are the properties the mappings of obs write.
-func (r *run) readProperties(obs []*object) []string {
-	props := map[string]bool{}
-	for _, ob := range obs {
 		for name := range ob.defs {
 			props[name] = true
 		}
@@ -154,7 +154,7 @@ func (r *run) readProperties(obs []*object) []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return names
+	return r.cl.BatchRead(ctx, k.ot, k.idProp, values, names)
 }
 
 func (r *run) applyRead(obs []*object, res *hubspot.ReadResult, err error) {
