@@ -60,6 +60,9 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	evG.POST("/hubspot/connect", hsH.connect)
 	evG.POST("/hubspot/token", hsH.connectToken)
 	evG.DELETE("/hubspot/connection", hsH.disconnect)
+	mkH := &marketingHandler{svc: d.Marketing}
+	evG.GET("/hubspot/marketing-event", mkH.get)
+	evG.PUT("/hubspot/marketing-event", mkH.put)
 	appH := &appSettingsHandler{hs: d.HubSpot}
 	priv.GET("/settings/hubspot-app", appH.getHubSpot)
 	priv.PUT("/settings/hubspot-app", appH.putHubSpot)

@@ -20,6 +20,7 @@ import (
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/hubspotsync/mapping"
 	"pretix-hubspot/pretix"
 )
@@ -48,6 +49,8 @@ type Deps struct {
 	SyncNow *datasync.Enqueuer
 	// SyncBulk is the orders list's "Sync orders…" action with its progress.
 	SyncBulk *datasync.Bulk
+	// Marketing is the "Marketing event" section of an event's HubSpot page.
+	Marketing *hubspotsync.MarketingService
 }
 
 // New builds the Echo server with every route.

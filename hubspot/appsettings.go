@@ -44,6 +44,8 @@ var scopePurposes = map[string]string{
 	"crm.schemas.contacts.write":  "create a unique order-key property on contacts for you",
 	"crm.schemas.companies.write": "create a unique order-key property on companies for you",
 	"crm.schemas.deals.write":     "create a unique order-key property on deals for you",
+	ScopeMarketingEventsRead:      "read the marketing events of your pretix events",
+	ScopeMarketingEventsWrite:     "create marketing events and record registrations, attendance and cancellations",
 }
 
 func scopeNeeds(scopes []string) []ScopeNeed {

@@ -262,7 +262,7 @@ func TestAppSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.RedirectURI != "http://localhost:8080/api/hubspot/callback" || len(a.RequiredScopes) != len(RequiredScopes) || len(a.OptionalScopes) != 3 {
+			if a.RedirectURI != "http://localhost:8080/api/hubspot/callback" || len(a.RequiredScopes) != len(RequiredScopes) || len(a.OptionalScopes) != len(OptionalScopes) {
 				t.Errorf("registration info = %+v", a)
 			}
 			for _, s := range append(a.RequiredScopes, a.OptionalScopes...) {

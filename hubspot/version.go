@@ -63,9 +63,11 @@ var RequiredScopes = []string{
 	"crm.schemas.contacts.read", "crm.schemas.companies.read", "crm.schemas.deals.read",
 }
 
-// OptionalScopes are requested as `optional_scope`: they let us create the
-// unique order-key property, and portals may grant them or not.
-var OptionalScopes = []string{"crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write"}
+// OptionalScopes are requested as `optional_scope`: the schema scopes let us
+// create the unique order-key property, the marketing event scopes serve
+// events that turn marketing events on; portals may grant them or not.
+var OptionalScopes = []string{"crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write",
+	ScopeMarketingEventsRead, ScopeMarketingEventsWrite}
 
 // MissingScopes returns the required scopes not in granted. Static tokens
 // never hold "oauth", so it is not required of them.

@@ -100,6 +100,8 @@ type orderState struct {
 	o        *pretixwire.Order
 	fail     *failure
 	contribs []*contrib
+	attend   []attendance        // marketing event participation wanted
+	mres     []models.SyncResult // participation results (participate)
 }
 
 func (o *orderState) failWith(f *failure) {
@@ -171,6 +173,7 @@ type run struct {
 	hurry   atomic.Bool // a live run waits for this one: its calls go first among bulk ones
 	budget  int         // extra calls bisection may still spend
 	seq     int64       // start order among this process's runs
+	mk      *marketing  // nil unless the event writes marketing events
 }
 
 // Sync implements datasync.Provider: DESIGN §5 steps 1–8 for one event.
@@ -233,6 +236,7 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 		r.releaseRecords(pick)
 	}
 	r.associate()
+	r.participate()
 	return r.results()
 }
 
@@ -264,6 +268,9 @@ func (r *run) prepare() *failure {
 		return failureOf(err, "")
 	}
 	r.plans = plans
+	if r.mk, err = p.loadMarketing(ctx, ev, res.Event()); err != nil {
+		return failureOf(err, "")
+	}
 	for _, o := range r.orders {
 		if o.row == nil {
 			o.failWith(&failure{mode: models.FailureInternal, msg: "The order is missing from the local database."})
@@ -297,6 +304,9 @@ func (r *run) extract() {
 			if o.fail != nil {
 				break
 			}
+		}
+		if r.mk != nil {
+			o.attend = r.mk.wanted(o.o, r.p.clock.Now().UTC())
 		}
 		// Extracted: the decoded order is not needed any more, and several
 		// rounds in flight would otherwise hold every one of them.

@@ -47,6 +47,14 @@ func (r *run) results() []datasync.JobResult {
 			objs = append(objs, logObject{MappingID: sr.MappingID, PositionID: sr.PositionID, ObjectType: sr.ObjectType,
 				IDProperty: sr.IDProperty, IDValue: sr.IDValue, RecordID: sr.ExternalID, Link: sr.ExternalLink, Action: sr.Action})
 		}
+		for _, sr := range o.mres {
+			jr.Results = append(jr.Results, sr)
+			if sr.Action != actionNothing {
+				changed = true
+				objs = append(objs, logObject{PositionID: sr.PositionID, ObjectType: sr.ObjectType, IDProperty: sr.IDProperty,
+					IDValue: sr.IDValue, RecordID: sr.ExternalID, Link: sr.ExternalLink, Action: sr.Action})
+			}
+		}
 		if o.fail == nil {
 			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeDone}
 			// Like pretix, a run that changed nothing leaves no history entry.

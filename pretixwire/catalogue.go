@@ -92,11 +92,14 @@ type CheckinList struct {
 
 // SubEvent is one date of an event series; unset dates are zero.
 type SubEvent struct {
-	ID       int64           `json:"id"`
-	Name     LocalizedText   `json:"name"`
-	DateFrom time.Time       `json:"date_from"`
-	DateTo   time.Time       `json:"date_to"`
-	Raw      json.RawMessage `json:"-"`
+	ID       int64         `json:"id"`
+	Name     LocalizedText `json:"name"`
+	DateFrom time.Time     `json:"date_from"`
+	DateTo   time.Time     `json:"date_to"`
+	// Active is false for a date taken out of sale (how pretix shows a
+	// cancelled date); nil when the server did not say.
+	Active *bool           `json:"active"`
+	Raw    json.RawMessage `json:"-"`
 }
 
 // Voucher is the part of a voucher an order's export needs.

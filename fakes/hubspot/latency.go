@@ -72,7 +72,7 @@ func (m *latencyModel) draw(pattern string, body []byte) time.Duration {
 	switch {
 	case strings.HasSuffix(pattern, "/batch/read") || strings.HasPrefix(pattern, "GET /crm/"):
 		span = cfg.Read
-	case strings.Contains(pattern, "/batch/"):
+	case strings.Contains(pattern, "/batch/") || strings.HasPrefix(pattern, "POST /marketing/"):
 		span = cfg.Write
 		per := 100.0
 		if strings.HasPrefix(pattern, "POST /crm/associations/") {

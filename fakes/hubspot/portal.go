@@ -29,6 +29,9 @@ type portal struct {
 	props     map[string][]*Property
 	pipelines []*Pipeline
 	links     map[linkKey]map[string]map[int]bool // (type, id, toType) → toID → type ids
+	// Marketing events by app, external account and event id.
+	mevents     map[string]*mevent
+	meventOrder []string
 
 	window   []time.Time // accepted requests in the rolling window
 	dayKey   string

@@ -33,4 +33,9 @@ func (s *Server) routes() {
 	s.api("GET /crm/objects/{version}/{type}/{id}/associations/{toType}", s.listAssociations)
 	s.api("POST /crm/associations/{version}/{type}/{toType}/batch/associate/default", s.batchAssociateDefault)
 	s.api("POST /crm/associations/{version}/{type}/{toType}/batch/read", s.batchReadAssociations)
+	// Marketing events, addressed by the creating app's external ids.
+	s.api("POST /marketing/marketing-events/{version}/events/upsert", s.upsertMarketingEvents)
+	s.api("GET /marketing/marketing-events/{version}/events/{externalEventId}", s.getMarketingEvent)
+	s.api("POST /marketing/marketing-events/{version}/attendance/{externalEventId}/{subscriberState}/create", s.recordAttendance(false))
+	s.api("POST /marketing/marketing-events/{version}/attendance/{externalEventId}/{subscriberState}/email-create", s.recordAttendance(true))
 }
