@@ -282,13 +282,16 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 			syncEnqueuer.SetupChanged(ctx, eventID, hubspotsync.ProviderName)
 		}})
 
+	marketingSvc := hubspotsync.NewMarketingService(db, hubspotSvc, clock, func(ctx context.Context, eventID int64) {
+		syncEnqueuer.SetupChanged(ctx, eventID, hubspotsync.ProviderName)
+	})
+	syncEnqueuer.FollowAllChanges(hubspotsync.ProviderName, marketingSvc.EventsFollowingChanges)
+
 	a.handler = api.New(api.Deps{Config: cfg, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
 		Providers:  providers, Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
-		SyncBulk: datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock),
-		Marketing: hubspotsync.NewMarketingService(db, hubspotSvc, clock, func(ctx context.Context, eventID int64) {
-			syncEnqueuer.SetupChanged(ctx, eventID, hubspotsync.ProviderName)
-		})})
+		SyncBulk:  datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock),
+		Marketing: marketingSvc})
 
 	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner = db, authSvc, pretixSvc, hubspotSvc, sched, runner
 	return a, nil

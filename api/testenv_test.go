@@ -139,13 +139,16 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 	status := datasync.NewStatus(db, queue, clock, providers, poke)
 	enq.RefreshWith(px)
 	status.RefreshWith(px)
+	marketing := hubspotsync.NewMarketingService(db, hs, clock, func(ctx context.Context, eventID int64) { enq.SetupChanged(ctx, eventID, hubspotsync.ProviderName) })
+	enq.FollowAllChanges(hubspotsync.ProviderName, marketing.EventsFollowingChanges)
 	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Clock: clock, Providers: reg,
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
 		Auth:       auth.NewService(db, clock, config.SessionTTL, auth.WithHashParams(auth.HashParams{Time: 1, Memory: 1024, Threads: 1})), UI: testUI, HubSpot: hs,
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock,
 			OnChange: func(ctx context.Context, eventID int64) { enq.SetupChanged(ctx, eventID, hubspotsync.ProviderName) }}),
 		Pretix: px, SyncStatus: status, SyncNow: enq,
-		SyncBulk: datasync.NewBulk(db, enq, px, clock)})
+		SyncBulk:  datasync.NewBulk(db, enq, px, clock),
+		Marketing: marketing})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)

@@ -26,6 +26,19 @@ type Enqueuer struct {
 	poke    func()
 	log     *slog.Logger
 	refresh Refresher // nil: send the stored copy
+	// followers say, per provider, which events want every change of an
+	// order synced whatever their re-sync options (HubSpot's marketing
+	// events follow check-ins, which change nothing else).
+	followers map[string]func(ctx context.Context, eventIDs []int64) (map[int64]bool, error)
+}
+
+// FollowAllChanges makes f decide, per event, whether any change of an order
+// (a check-in, a payment, …) queues it for provider. Call it before use.
+func (e *Enqueuer) FollowAllChanges(provider string, f func(ctx context.Context, eventIDs []int64) (map[int64]bool, error)) {
+	if e.followers == nil {
+		e.followers = map[string]func(ctx context.Context, eventIDs []int64) (map[int64]bool, error){}
+	}
+	e.followers[provider] = f
 }
 
 // NewEnqueuer returns an Enqueuer; poke (may be nil) wakes the worker after
@@ -105,6 +118,12 @@ func (e *Enqueuer) ordersChanged(ctx context.Context, changes []pretix.OrderChan
 	if err != nil {
 		return err
 	}
+	followed := map[string]map[int64]bool{}
+	for provider, f := range e.followers {
+		if followed[provider], err = f(ctx, events); err != nil {
+			return err
+		}
+	}
 	batches := map[enqueueKey][]int64{}
 	var keys []enqueueKey
 	for i := range changes {
@@ -114,6 +133,9 @@ func (e *Enqueuer) ordersChanged(ctx context.Context, changes []pretix.OrderChan
 		}
 		for _, ep := range byEvent[c.EventID] {
 			t := triggerFor(ep, c)
+			if t == "" && followed[ep.Provider][c.EventID] && ep.ActivatedAt != nil && c.Datetime.After(*ep.ActivatedAt) {
+				t = TriggerChanged
+			}
 			if t == "" {
 				continue
 			}

@@ -17,6 +17,7 @@ func TestEnqueueRules(t *testing.T) {
 		provider map[string]any // event_providers columns to set
 		noRow    bool
 		testmode bool
+		follows  bool // the provider follows every change of the event
 		change   pretix.OrderChange
 		want     string // trigger, "" for not queued
 	}{
@@ -42,6 +43,14 @@ func TestEnqueueRules(t *testing.T) {
 		{name: "contents changed, re-sync off", change: pretix.OrderChange{Kinds: pretix.ChangeContents, OldStatus: "p", Status: "p", Datetime: after}},
 		{name: "check-in only, re-sync on changes", provider: map[string]any{"resync_on_changed": true},
 			change: pretix.OrderChange{Kinds: pretix.ChangeOther, OldStatus: "p", Status: "p", Datetime: after}},
+		{name: "check-in only, the event followed", follows: true,
+			change: pretix.OrderChange{Kinds: pretix.ChangeOther, OldStatus: "p", Status: "p", Datetime: after}, want: TriggerChanged},
+		{name: "canceled, the event followed", follows: true,
+			change: pretix.OrderChange{Kinds: pretix.ChangeStatus, OldStatus: "p", Status: "c", Datetime: after}, want: TriggerChanged},
+		{name: "followed, but placed before activation", follows: true,
+			change: pretix.OrderChange{Kinds: pretix.ChangeOther, OldStatus: "p", Status: "p", Datetime: before}},
+		{name: "followed test-mode order", follows: true, testmode: true,
+			change: pretix.OrderChange{Kinds: pretix.ChangeOther, OldStatus: "p", Status: "p", Datetime: after}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +65,9 @@ func TestEnqueueRules(t *testing.T) {
 			}
 			pokes := 0
 			e := NewEnqueuer(f.db, f.q, func() { pokes++ }, nil)
+			e.FollowAllChanges("test", func(_ context.Context, events []int64) (map[int64]bool, error) {
+				return map[int64]bool{1: tc.follows && len(events) == 1 && events[0] == 1}, nil
+			})
 			c := tc.change
 			c.EventID, c.OrderID, c.Code = 1, 1, "ORD01"
 			e.OrdersChanged(context.Background(), []pretix.OrderChange{c})

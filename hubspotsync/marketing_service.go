@@ -167,3 +167,19 @@ func (s *MarketingService) Save(ctx context.Context, eventID int64, in Marketing
 	}
 	return s.Get(ctx, eventID)
 }
+
+// EventsFollowingChanges tells which of the events have marketing events on:
+// their orders are synced on every change, since a check-in changes nothing
+// else (datasync.Enqueuer.FollowAllChanges).
+func (s *MarketingService) EventsFollowingChanges(ctx context.Context, eventIDs []int64) (map[int64]bool, error) {
+	var ids []int64
+	if err := s.db.WithContext(ctx).Model(&models.MarketingEventSettings{}).Where("enabled AND event_id IN ?", eventIDs).
+		Pluck("event_id", &ids).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("load marketing event settings: %w", err))
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}

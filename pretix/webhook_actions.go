@@ -28,6 +28,8 @@ var WebhookActions = []WebhookAction{
 	{Action: "pretix.event.order.approved", Label: "Order approved"},
 	{Action: "pretix.event.order.denied", Label: "Order denied"},
 	{Action: "pretix.event.order.deleted", Label: "Order deleted (test mode)"},
+	{Action: "pretix.event.checkin", Label: "Ticket checked in (for HubSpot marketing events: attended)", Optional: true},
+	{Action: "pretix.event.checkin.reverted", Label: "Check-in reverted", Optional: true},
 	{Action: "pretix.event.changed", Label: "Event details changed", Optional: true},
 	{Action: "pretix.event.item.*", Label: "Products changed", Optional: true},
 	{Action: "pretix.subevent.*", Label: "Event dates (series) changed", Optional: true},

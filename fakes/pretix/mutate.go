@@ -3,6 +3,7 @@ package pretixfake
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -435,4 +436,39 @@ func cloneOrder(o Order) Order {
 		panic(err)
 	}
 	return out
+}
+
+// Scan checks a ticket in (an entry scan on the event's first check-in
+// list) at time at, as a scanning app would, and notifies
+// pretix.event.checkin with the position. The order's last_modified moves
+// too: the pull then sees the scan without a webhook.
+func (s *Server) Scan(org, ev, code string, positionID int64, at time.Time) (Order, error) {
+	var found, first bool
+	var posNo int
+	var list int64 = 1
+	s.mu.Lock()
+	if _, e, err := s.eventFor(org, ev); err == nil && len(e.checkinLists) > 0 {
+		list = e.checkinLists[0].ID
+	}
+	s.mu.Unlock()
+	out, err := s.ModifyOrder(org, ev, code, NoWebhook, func(o *Order) {
+		for i := range o.Positions {
+			p := &o.Positions[i]
+			if p.ID != positionID {
+				continue
+			}
+			found, posNo = true, p.PositionID
+			first = len(p.Checkins) == 0
+			p.Checkins = append(p.Checkins, Checkin{ID: s.newIDLocked(), List: list, Datetime: Time(at.UTC()), Type: "entry"})
+		}
+	})
+	if err != nil {
+		return out, err
+	}
+	if !found {
+		return out, errUnknown("order position", strconv.FormatInt(positionID, 10))
+	}
+	s.hooks.notifyPayload(WebhookPayload{Organizer: org, Event: ev, Code: code, Action: "pretix.event.checkin",
+		OrderPositionID: positionID, OrderPositionPositionID: posNo, CheckinList: list, Type: "entry", FirstCheckin: &first})
+	return out, nil
 }

@@ -89,6 +89,12 @@ type WebhookPayload struct {
 	Event          string `json:"event"`
 	Code           string `json:"code"`
 	Action         string `json:"action"`
+	// Check-in notifications name the ticket too.
+	OrderPositionID         int64  `json:"orderposition_id,omitempty"`
+	OrderPositionPositionID int    `json:"orderposition_positionid,omitempty"`
+	CheckinList             int64  `json:"checkin_list,omitempty"`
+	Type                    string `json:"type,omitempty"`
+	FirstCheckin            *bool  `json:"first_checkin,omitempty"`
 }
 
 type delivery struct {
@@ -191,7 +197,14 @@ func actionMatches(types []string, action string) bool {
 // notify creates a log entry (a new notification id) and queues it for
 // every matching enabled webhook of the organizer.
 func (ws *webhookSender) notify(org, ev, code, action string) {
+	ws.notifyPayload(WebhookPayload{Organizer: org, Event: ev, Code: code, Action: action})
+}
+
+// notifyPayload sends p (its notification id filled in) to every webhook
+// that subscribes to its action.
+func (ws *webhookSender) notifyPayload(p WebhookPayload) {
 	s := ws.s
+	org, ev, action := p.Organizer, p.Event, p.Action
 	s.mu.Lock()
 	s.nextLog++
 	id := s.nextLog
@@ -205,7 +218,8 @@ func (ws *webhookSender) notify(org, ev, code, action string) {
 	}
 	s.mu.Unlock()
 	for _, w := range targets {
-		ws.enqueue(&delivery{hook: w, org: org, payload: WebhookPayload{NotificationID: id, Organizer: org, Event: ev, Code: code, Action: action}})
+		p.NotificationID = id
+		ws.enqueue(&delivery{hook: w, org: org, payload: p})
 	}
 }
 
