@@ -215,3 +215,13 @@ func (c *Connection) MarketingEventURL(objectID string) string {
 	u := c.RecordURL(Contacts, objectID)
 	return strings.Replace(u, "/record/"+Contacts.TypeID()+"/", "/record/0-54/", 1)
 }
+
+// LinkConnection is Connection with record links pointed where this
+// service's links point (the emulator's pages in a demo).
+func (s *Service) LinkConnection(ctx context.Context, hubID int64) (*Connection, error) {
+	conn, err := s.Connection(ctx, hubID)
+	if err == nil && s.opts.RecordLinksToAppBase {
+		conn.RecordBase = s.opts.AppBaseURL
+	}
+	return conn, err
+}

@@ -30,6 +30,8 @@ type marketing struct {
 	ev        *models.PretixEvent
 	info      *fields.EventInfo
 	publicURL string
+	// noAdmission holds the catalogue's items that admit nobody.
+	noAdmission map[int64]bool
 }
 
 // attendance is the participation one position wants in its marketing
@@ -63,7 +65,12 @@ func (p *Provider) loadMarketing(ctx context.Context, ev *models.PretixEvent, in
 	if err := p.db.WithContext(ctx).Take(&org, ev.OrganizerID).Error; err != nil {
 		return nil, apperr.Internal(fmt.Errorf("load organizer of event %d: %w", ev.ID, err))
 	}
-	mk := &marketing{set: set, organizer: org.Name, ev: ev, info: info, account: ExternalAccountID(org.BaseURL, org.Slug)}
+	mk := &marketing{set: set, organizer: org.Name, ev: ev, info: info, account: ExternalAccountID(org.BaseURL, org.Slug), noAdmission: map[int64]bool{}}
+	for _, it := range info.Items {
+		if !it.Admission {
+			mk.noAdmission[it.ID] = true
+		}
+	}
 	if mk.organizer == "" {
 		mk.organizer = org.Slug
 	}
@@ -154,7 +161,9 @@ func (mk *marketing) wanted(o *pretixwire.Order, now time.Time) []attendance {
 	var out []attendance
 	for i := range o.Positions {
 		p := &o.Positions[i]
-		if p.AddonTo != 0 {
+		// Add-ons and products without admission (merchandise) are no
+		// attendees.
+		if p.AddonTo != 0 || mk.noAdmission[p.Item] {
 			continue
 		}
 		email := ""

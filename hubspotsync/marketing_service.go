@@ -21,7 +21,7 @@ import (
 // implements it.
 type MarketingPortals interface {
 	EventHub(ctx context.Context, eventID int64) (int64, bool, error)
-	Connection(ctx context.Context, hubID int64) (*hubspot.Connection, error)
+	LinkConnection(ctx context.Context, hubID int64) (*hubspot.Connection, error)
 }
 
 // MarketingService is the "Marketing event" section of an event's HubSpot
@@ -89,7 +89,7 @@ func (s *MarketingService) Get(ctx context.Context, eventID int64) (*MarketingVi
 	if !ok {
 		return v, nil
 	}
-	conn, err := s.portals.Connection(ctx, hubID)
+	conn, err := s.portals.LinkConnection(ctx, hubID)
 	if err != nil {
 		if ae := (*apperr.Error)(nil); errors.As(err, &ae) && ae.Kind == apperr.KindNotFound {
 			return v, nil

@@ -56,7 +56,8 @@ func TestMarketingEventRegistersAttendeesOfANewOrder(t *testing.T) {
 	h.addOrder(ord{code: "M1", email: "buyer@example.org", status: "n", given: "Bea", at: t0.Add(time.Hour), positions: []pos{
 		{id: 11, email: "ann@example.org", given: "Ann"},
 		{id: 12, email: "", given: "NoMail"},                         // falls back to the buyer's email
-		{id: 13, item: 2, email: "addon@example.org", addonTo: 11}}}) // an add-on is no attendee
+		{id: 13, item: 2, email: "addon@example.org", addonTo: 11}, // an add-on is no attendee
+		{id: 14, item: 2, email: "merch@example.org"}}}) // nor is a product without admission
 	h.sync("M1")
 	h.done("M1")
 

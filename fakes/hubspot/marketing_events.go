@@ -318,3 +318,51 @@ func (ev *mevent) snapshot() MarketingEvent {
 	sort.Slice(me.Participants, func(i, j int) bool { return me.Participants[i].ContactID < me.Participants[j].ContactID })
 	return me
 }
+
+// marketingEventTypeID is the CRM object type id of marketing events.
+const marketingEventTypeID = "0-54"
+
+var meventTmpl = withLayout(`
+<div class="card">
+{{if .Error}}<div class="error" role="alert"><h2>Marketing event not found</h2><p>{{.Error}}</p></div>
+{{else}}
+<p class="muted">{{.Portal}} · Marketing event{{if .Ev.Cancelled}} · cancelled{{end}}</p>
+<h1>{{.Ev.Name}}</h1>
+<p class="sub">{{.Ev.Type}} · {{.Ev.Organizer}} · {{.Ev.Start}}{{if .Ev.End}} – {{.Ev.End}}{{end}}</p>
+<h2 style="margin-top:1.25rem">Participants</h2>
+<table data-testid="participants"><thead><tr><th scope="col">Contact</th><th scope="col">State</th><th scope="col">Joined at</th><th scope="col">History</th></tr></thead><tbody>
+{{range .Ev.Participants}}<tr><td>{{.Email}}</td><td>{{.State}}</td><td>{{.JoinedAt}}</td><td>{{range $i, $h := .History}}{{if $i}}, {{end}}{{$h}}{{end}}</td></tr>
+{{else}}<tr><td colspan="4">Nobody yet.</td></tr>{{end}}</tbody></table>
+{{end}}
+</div>`)
+
+// marketingEventPage shows a marketing event with its participants, where
+// the product's marketing event links point in a demo.
+func (s *Server) marketingEventPage(w http.ResponseWriter, hub int64, objectID string) {
+	data := struct {
+		Title, Error, Portal string
+		Ev                   MarketingEvent
+	}{Title: "Marketing event"}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	s.mu.Lock()
+	pt := s.portals[hub]
+	var ev *mevent
+	if pt != nil {
+		for _, e := range pt.mevents {
+			if e.ObjectID == objectID {
+				ev = e
+			}
+		}
+	}
+	if ev == nil {
+		s.mu.Unlock()
+		data.Error = "This HubSpot account has no such marketing event."
+		w.WriteHeader(http.StatusNotFound)
+		_ = meventTmpl.Execute(w, data)
+		return
+	}
+	data.Portal, data.Ev = pt.Portal.Name, ev.snapshot()
+	s.mu.Unlock()
+	data.Title = data.Ev.Name
+	_ = meventTmpl.Execute(w, data)
+}

@@ -28,6 +28,10 @@ var typeByID = map[string][2]string{"0-1": {"contacts", "Contact"}, "0-2": {"com
 // so record links open in a demo.
 func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	hub, _ := strconv.ParseInt(r.PathValue("portal"), 10, 64)
+	if r.PathValue("typeID") == marketingEventTypeID {
+		s.marketingEventPage(w, hub, r.PathValue("id"))
+		return
+	}
 	t, ok := typeByID[r.PathValue("typeID")]
 	id := r.PathValue("id")
 	data := struct {

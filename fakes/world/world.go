@@ -13,6 +13,7 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -115,7 +116,8 @@ func Start(o Options) (*World, error) {
 	hopts.StaticTokens = []hubspotfake.StaticToken{{Token: HubSpotStaticToken, HubID: w.HubSpotHubs[0], Scopes: []string{
 		"crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.companies.read", "crm.objects.companies.write",
 		"crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.contacts.read", "crm.schemas.companies.read",
-		"crm.schemas.deals.read", "crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write"}}}
+		"crm.schemas.deals.read", "crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write",
+		"crm.objects.marketing_events.read", "crm.objects.marketing_events.write"}}}
 	w.HubSpot = hubspotfake.New(hopts)
 
 	mux := http.NewServeMux()
@@ -180,6 +182,8 @@ func (w *World) AddWebhook(target string) (int64, error) {
 
 // control serves /_fake/: GET info, POST orders?event=slug (place a random
 // order), POST orders/<code>/paid|cancel?event=slug, POST
+// orders/<code>/scan?event=slug&position=id (an entry scan; the first
+// ticket when no position is given), GET and POST scan (a scanner page), POST
 // orders/<code>/city?event=slug&city=…&webhook=0 (change the invoice
 // address's city, with or without telling webhooks), POST webhooks?url=….
 func (w *World) control(rw http.ResponseWriter, r *http.Request) {
@@ -200,6 +204,9 @@ func (w *World) control(rw http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/_fake/info":
 		write(w.Info(), nil)
+		return
+	case r.URL.Path == "/_fake/scan":
+		w.scanPage(rw, r)
 		return
 	case r.Method == http.MethodPost && r.URL.Path == "/_fake/orders":
 		write(w.PlaceOrder(ev))
@@ -223,6 +230,9 @@ func (w *World) control(rw http.ResponseWriter, r *http.Request) {
 		write(w.Pretix.MarkPaid(Organizer, ev, code))
 	case "cancel":
 		write(w.Pretix.CancelOrder(Organizer, ev, code))
+	case "scan":
+		pos, _ := strconv.ParseInt(r.URL.Query().Get("position"), 10, 64)
+		write(w.Scan(ev, code, pos))
 	case "city":
 		act := ""
 		if r.URL.Query().Get("webhook") == "0" {

@@ -1,0 +1,105 @@
+// Marketing events as a user meets them: turn them on for an event, an order
+// placed in pretix registers its attendee on the HubSpot marketing event, a
+// scan at the door (the pretix emulator's scanner page) marks them attended.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI } from './harness.mjs';
+
+let app, fakes, browser;
+const eventBase = '/organizers/democon/events/conf2026';
+
+before(async () => {
+  fakes = await startFakes({ orders: 5 });
+  app = await startApp({
+    env: { PRETIX_HUBSPOT_HUBSPOT_API_BASE: fakes.hubspot_api_base, PRETIX_HUBSPOT_HUBSPOT_APP_BASE: fakes.hubspot_app_base },
+  });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+  await fakes?.stop();
+});
+
+/** Polls the section's API until pick(events) is true. */
+async function waitForEvents(page, pick, what) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const r = await apiCall(page, 'GET', eventBase + '/hubspot/marketing-event');
+    if (r.status === 200 && pick(r.body.data.events)) return r.body.data.events;
+    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(r.body)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+test('marketing events: enable, an order registers its attendee, a scan marks them attended', async () => {
+  await withPage(browser, 'marketing-event', async (page) => {
+    await createAdmin(page, app.url);
+    await addOrganizerInUI(page, fakes, app.url);
+    assert.equal((await apiCall(page, 'PUT', eventBase + '/plugins/hubspot', { enabled: true })).status, 200);
+    const t = await apiCall(page, 'POST', eventBase + '/hubspot/token', { token: fakes.hubspot_static_token, hub_id: String(fakes.hubspot_portals[0]) });
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    assert.equal((await apiCall(page, 'POST', eventBase + '/mappings/suggestion')).status, 201);
+
+    // The section on the HubSpot page: on, registered when placed, a type.
+    await page.goto(app.url + eventBase + '/settings/hubspot');
+    const section = page.getByTestId('marketing-event');
+    await section.getByRole('heading', { name: 'Marketing event' }).waitFor();
+    assert.equal(await section.getByTestId('marketing-missing-scopes').count(), 0);
+    await section.getByLabel('Write this event to HubSpot as a marketing event, with its attendees').check();
+    await section.getByLabel('Registered when').selectOption('placed');
+    await section.getByLabel('Event type').fill('Conference');
+    await section.getByRole('button', { name: 'Save' }).click();
+    await section.getByText('New orders, payments, cancellations and check-ins are sent from now on.').waitFor();
+
+    // An order placed in pretix (one whose ticket stands: the emulator also
+    // places canceled ones): its webhook brings it, the sync registers it.
+    let order;
+    for (let i = 0; i < 50; i++) {
+      const o = await fakes.placeOrder();
+      if ((o.status === 'p' || o.status === 'n') && !o.require_approval && !o.positions[0].canceled) {
+        order = o;
+        break;
+      }
+    }
+    assert.ok(order, 'no standing order placed');
+    const events = await waitForEvents(page, (evs) => evs.length === 1 && evs[0].registered >= 1, 'no registration').catch(async (e) => {
+      const box = await apiCall(page, 'GET', `${eventBase}/orders/${order.code}/sync`);
+      throw new Error(`${e.message}; order ${order.status} ${JSON.stringify(order.positions.map((p) => [p.id, p.addon_to, p.attendee_email]))}; box ${JSON.stringify(box.body)}\n${app.logs().slice(-3000)}`);
+    });
+    await page.reload();
+    const table = page.getByTestId('marketing-events');
+    const link = table.getByRole('link', { name: events[0].name });
+    await link.waitFor();
+    const href = await link.getAttribute('href');
+    assert.ok(href.startsWith(fakes.hubspot_app_base), href);
+
+    // The emulator's marketing event page lists the attendee as registered.
+    const ticket = order.positions.find((p) => !p.addon_to && !p.canceled);
+    assert.ok(ticket, JSON.stringify(order.positions));
+    const who = ticket.attendee_email || order.email;
+    await page.goto(href);
+    const row = page.getByTestId('participants').getByRole('row').filter({ hasText: who });
+    await row.getByRole('cell').nth(1).getByText('REGISTERED', { exact: true }).waitFor();
+
+    // A scan at the door, in the pretix emulator's scanner page.
+    await page.goto(fakes.pretix_url + '/_fake/scan');
+    await page.getByLabel('Event').selectOption('conf2026');
+    await page.getByLabel('Order code').fill(order.code);
+    await page.getByRole('button', { name: 'Scan' }).click();
+    await page.getByRole('status').getByText(`Checked in: order ${order.code}`).waitFor();
+
+    // The check-in webhook brings the scan; the attendee is attended.
+    await page.goto(app.url + eventBase + '/settings/hubspot');
+    await waitForEvents(page, (evs) => evs[0]?.attended >= 1, 'no attendance');
+    await page.goto(href);
+    const attendedRow = page.getByTestId('participants').getByRole('row').filter({ hasText: who });
+    await attendedRow.getByRole('cell').nth(1).getByText('ATTENDED', { exact: true }).waitFor();
+    assert.equal((await attendedRow.getByRole('cell').nth(3).textContent()).trim(), 'REGISTERED, ATTENDED');
+
+    // Back in the app, the section counts it.
+    await page.goto(app.url + eventBase + '/settings/hubspot');
+    const cells = page.getByTestId('marketing-events').getByRole('row').nth(1).getByRole('cell');
+    await cells.nth(2).getByText('1', { exact: true }).waitFor();
+  });
+});
