@@ -81,10 +81,13 @@ pretix-hubspot demo — no accounts needed
              a new order every %s arrives through the webhook
   HubSpot    emulator at %s: Event → Settings → Plugins → Enable HubSpot,
              then Settings → HubSpot → Request access walks its consent pages
+  Marketing  on that page, turn on "Marketing event": orders register their
+             attendees on the event's HubSpot marketing event; scan a ticket at
+             %s/_fake/scan and its attendee is attended
   Stop with Ctrl-C.%s
 
 `, d.url, demoUser, o.Password, d.world.PretixURL, world.Organizer, strings.Join(d.world.Events, ", "), everyText(o.OrderEvery),
-		d.world.HubSpotURL, d.dataNote())
+		d.world.HubSpotURL, d.world.PretixURL, d.dataNote())
 	if err := d.run(ctx); err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		return 1

@@ -135,6 +135,46 @@ func BenchmarkSyncBacklog(b *testing.B) {
 	}
 }
 
+// BenchmarkSyncBacklogMarketing is BenchmarkSyncBacklog with the event's
+// marketing event on: the figure is the extra requests per order the
+// marketing event and its attendance take, counted by the emulator, after
+// checking that every standing ticket's attendee is registered exactly once.
+func BenchmarkSyncBacklogMarketing(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		d := drainBacklog(b, 10000, 0, func(h *harness) { h.marketingOn(models.MarketingRegisterPlaced) })
+		h := d.h
+		extra := 0
+		for ep, n := range d.byEndpoint {
+			if strings.HasPrefix(ep, "POST /marketing/") {
+				extra += n
+			}
+		}
+		var rows []models.MarketingParticipation
+		h.must(h.db.Where("state <> ?", models.ParticipationCancelled).Find(&rows).Error)
+		want := map[string]bool{}
+		for _, r := range rows {
+			want[r.Email] = true
+		}
+		mes := h.fake.MarketingEvents(hubA)
+		if len(mes) != 1 {
+			b.Fatalf("%d marketing events, want 1", len(mes))
+		}
+		got := map[string]bool{}
+		for _, p := range mes[0].Participants {
+			if strings.Count(strings.Join(p.History, ","), "REGISTERED") != 1 {
+				b.Fatalf("%s was registered %v", p.Email, p.History)
+			}
+			got[p.Email] = true
+		}
+		if len(rows) == 0 || len(got) != len(want) {
+			b.Fatalf("HubSpot's marketing event has %d participants, the sync recorded %d attendees (%d tickets)", len(got), len(want), len(rows))
+		}
+		b.Logf("%d tickets registered as %d participants in %d marketing event requests", len(rows), len(got), extra)
+		b.ReportMetric(float64(extra)/float64(d.rep.Done), "extra-req/order")
+		fmt.Printf("BENCH marketing_event_requests_per_order %.3f req/order\n", float64(extra)/float64(d.rep.Done))
+	}
+}
+
 // BenchmarkSyncBacklog100k drains a backlog of 100,000 orders. The portal's
 // limit is HubSpot's 110 requests per 10 s (a longer run, but the figure of production); the
 // figure is the drain time against its floor, the time the requests need
@@ -162,6 +202,8 @@ type backlogDrain struct {
 	accepted          int // answered 2xx
 	limitedAfterFirst int // 429s after the first window
 	drain             time.Duration
+	byEndpoint        map[string]int // requests per emulator route
+	h                 *harness
 }
 
 func (d backlogDrain) perOrder() float64  { return float64(d.requests) / float64(d.rep.Done) }
@@ -172,11 +214,14 @@ func (d backlogDrain) peakRSSMB() float64 { return float64(d.rep.PeakRSSKB) / 10
 // the latency model on (limit requests per 10 s; 0 is HubSpot's 110), and
 // checks that every order was synced once: one deal per order, no contact
 // twice, no job left.
-func drainBacklog(b *testing.B, orders, limit int) backlogDrain {
+func drainBacklog(b *testing.B, orders, limit int, more ...func(h *harness)) backlogDrain {
 	w := newBenchWorldLimit(b, orders, limit)
 	h := w.harness
 	h.connect(hubA)
 	h.standardSet()
+	for _, f := range more {
+		f(h)
+	}
 	var ids []int64
 	h.must(h.db.Model(&models.PretixOrder{}).Where("event_id = ?", h.event).Order("id").Pluck("id", &ids).Error)
 	enq := datasync.NewEnqueuer(h.db, h.q, nil, quiet)
@@ -231,7 +276,7 @@ func drainBacklog(b *testing.B, orders, limit int) backlogDrain {
 	}
 	b.Logf("requests per second from the first: %v", perSecond)
 	st := h.fake.Stats()
-	d := backlogDrain{rep: rep, requests: st.Total, drain: time.Duration(rep.DrainMS) * time.Millisecond}
+	d := backlogDrain{rep: rep, requests: st.Total, drain: time.Duration(rep.DrainMS) * time.Millisecond, byEndpoint: st.Requests, h: h}
 	for code, n := range st.Statuses {
 		if code/100 == 2 {
 			d.accepted += n

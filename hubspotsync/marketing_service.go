@@ -112,7 +112,7 @@ func (s *MarketingService) Get(ctx context.Context, eventID int64) (*MarketingVi
 		N               int64
 	}
 	var counts []count
-	if err := s.db.WithContext(ctx).Model(&models.MarketingParticipation{}).Select("external_event_id, state, COUNT(*) AS n").
+	if err := s.db.WithContext(ctx).Model(&models.MarketingContact{}).Select("external_event_id, state, COUNT(*) AS n").
 		Where("event_id = ? AND hub_id = ?", eventID, hubID).Group("external_event_id, state").Scan(&counts).Error; err != nil {
 		return nil, apperr.Internal(fmt.Errorf("count marketing event participation of event %d: %w", eventID, err))
 	}

@@ -55,9 +55,9 @@ func TestMarketingEventRegistersAttendeesOfANewOrder(t *testing.T) {
 	h.marketingOn(models.MarketingRegisterPlaced)
 	h.addOrder(ord{code: "M1", email: "buyer@example.org", status: "n", given: "Bea", at: t0.Add(time.Hour), positions: []pos{
 		{id: 11, email: "ann@example.org", given: "Ann"},
-		{id: 12, email: "", given: "NoMail"},                         // falls back to the buyer's email
+		{id: 12, email: "", given: "NoMail"},                       // falls back to the buyer's email
 		{id: 13, item: 2, email: "addon@example.org", addonTo: 11}, // an add-on is no attendee
-		{id: 14, item: 2, email: "merch@example.org"}}}) // nor is a product without admission
+		{id: 14, item: 2, email: "merch@example.org"}}})            // nor is a product without admission
 	h.sync("M1")
 	h.done("M1")
 
@@ -125,6 +125,11 @@ func TestMarketingEventLifecycle(t *testing.T) {
 			{status: "p", positions: []pos{{id: 21, email: "ann@example.org"}, {id: 22, email: "bob@example.org"}}},
 			{status: "p", positions: []pos{{id: 21, email: "ann@example.org"}, {id: 22, email: "bob@example.org", cancel: true}}},
 		}, want: map[string]string{"ann@example.org": "REGISTERED", "bob@example.org": "REGISTERED,CANCELLED"}},
+		{name: "one person, two tickets: one canceled keeps them registered, both cancel", registerOn: models.MarketingRegisterPlaced, steps: []ord{
+			{status: "p", positions: []pos{{id: 21, email: "ann@example.org"}, {id: 22, email: "ann@example.org"}}},
+			{status: "p", positions: []pos{{id: 21, email: "ann@example.org"}, {id: 22, email: "ann@example.org", cancel: true}}},
+			{status: "p", positions: []pos{{id: 21, email: "ann@example.org", cancel: true}, {id: 22, email: "ann@example.org", cancel: true}}},
+		}, want: map[string]string{"ann@example.org": "REGISTERED,CANCELLED"}},
 		{name: "a canceled order cancels everyone", registerOn: models.MarketingRegisterPlaced, steps: []ord{
 			{status: "p", positions: []pos{{id: 21, email: "ann@example.org"}, {id: 22, email: "bob@example.org"}}},
 			{status: "c", positions: []pos{{id: 21, email: "ann@example.org"}, {id: 22, email: "bob@example.org"}}},
@@ -239,5 +244,31 @@ func TestMarketingEventBadAttendeeFailsOnlyItsOrder(t *testing.T) {
 	ps := h.participants("conf")
 	if len(ps) != 2 || ps["ann@example.org"].State != "REGISTERED" || ps["bob@example.org"].State != "REGISTERED" {
 		t.Errorf("participants = %+v", ps)
+	}
+}
+
+func TestMarketingEventContactWithTicketsInTwoOrders(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.connect(hubA)
+	h.attendeeSet()
+	h.marketingOn(models.MarketingRegisterPlaced)
+	h.addOrder(ord{code: "T1", email: "ann@example.org", at: t0.Add(time.Hour), positions: []pos{{id: 61, email: "ann@example.org"}}})
+	h.addOrder(ord{code: "T2", email: "ann@example.org", at: t0.Add(2 * time.Hour), positions: []pos{{id: 62, email: "ann@example.org"}}})
+	h.sync("T1")
+	h.sync("T2")
+	h.done("T1", "T2")
+	// The first order is canceled: Ann still holds a ticket.
+	h.addOrder(ord{code: "T1", email: "ann@example.org", status: "c", at: t0.Add(time.Hour), positions: []pos{{id: 61, email: "ann@example.org"}}})
+	h.sync("T1")
+	h.done("T1")
+	if got := history(h.participants("conf")["ann@example.org"]); got != "REGISTERED" {
+		t.Fatalf("after one of two orders canceled: %s", got)
+	}
+	// The second too: now she is cancelled, once.
+	h.addOrder(ord{code: "T2", email: "ann@example.org", status: "c", at: t0.Add(2 * time.Hour), positions: []pos{{id: 62, email: "ann@example.org"}}})
+	h.sync("T2")
+	h.done("T2")
+	if got := history(h.participants("conf")["ann@example.org"]); got != "REGISTERED,CANCELLED" {
+		t.Fatalf("after both orders canceled: %s", got)
 	}
 }

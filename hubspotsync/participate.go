@@ -2,7 +2,9 @@ package hubspotsync
 
 import (
 	"sync"
+	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"pretix-hubspot/hubspot"
@@ -13,23 +15,45 @@ import (
 // order box ("marketing_events", HubSpot's object 0-54).
 const objectMarketingEvents = "marketing_events"
 
-// send is one participation state change of one attendee.
-type send struct {
-	o       *orderState
-	a       *attendance
-	state   string // hubspot.Attendance*
-	contact string // HubSpot contact id when known, else the email is used
-	rec     *models.MarketingEventRecord
-	failed  bool
-}
+// rank orders participation states: a contact with several tickets takes
+// the strongest state any of them wants.
+var rank = map[string]int{models.ParticipationCancelled: 1, models.ParticipationRegistered: 2, models.ParticipationAttended: 3}
+
+type contactKey struct{ ext, email string }
 
 type partKey struct{ order, pos int64 }
+
+// ticket is one position of the batch that wants a participation.
+type ticket struct {
+	o *orderState
+	a *attendance
+}
+
+// participant is one contact in one marketing event: every ticket of the
+// batch with its email, what HubSpot holds, what it should hold.
+type participant struct {
+	key     contactKey
+	rec     *models.MarketingEventRecord
+	tickets []ticket
+	current *models.MarketingContact // nil: nothing sent yet
+	want    string
+	at      time.Time
+	joined  *time.Time
+	contact string // HubSpot contact id when known
+	held    string // the state HubSpot holds: current, then each confirmed change
+	sends   []string
+	sent    bool // every send confirmed (or nothing to send)
+	failed  bool
+}
 
 // participate sends what changed in the batch's attendance (after the CRM
 // records are written, so attendees' contacts are known by id): first the
 // marketing events themselves where new or changed, then registrations,
-// attendances and cancellations, each batched across orders per event.
-// Every change is stored once HubSpot confirms it, so it is sent once.
+// attendances and cancellations per contact, each batched across orders
+// per event. HubSpot keeps one participation per contact, so a contact's
+// state is the strongest any of its tickets wants (one canceled ticket of
+// two cancels nothing); what HubSpot holds is stored, so each change is
+// sent once.
 func (r *run) participate() {
 	mk := r.mk
 	if mk == nil {
@@ -51,11 +75,6 @@ func (r *run) participate() {
 	if len(orders) == 0 {
 		return
 	}
-	prev, err := r.storedParticipation(orderIDs)
-	if err != nil {
-		r.failAll(orders, failureOf(err, ""))
-		return
-	}
 	recs, err := r.ensureMarketingEvents(subevents)
 	if err != nil {
 		f := failureOf(err, "")
@@ -63,8 +82,8 @@ func (r *run) participate() {
 		r.failAll(orders, f)
 		return
 	}
-	var steps [3][]*send
-	var emails []string
+	byKey := map[contactKey]*participant{}
+	var parts []*participant
 	for _, o := range orders {
 		for i := range o.attend {
 			a := &o.attend[i]
@@ -73,67 +92,88 @@ func (r *run) participate() {
 				o.failWith(&failure{mode: models.FailureConfig, msg: "The event date of this ticket is not in the stored catalogue. Refresh the event from pretix; the sync is retried then."})
 				break
 			}
-			p := prev[partKey{o.job.OrderID, a.posID}]
-			from := ""
-			if p != nil {
-				from = p.State
+			k := contactKey{rec.ExternalEventID, a.email}
+			pt := byKey[k]
+			if pt == nil {
+				pt = &participant{key: k, rec: rec}
+				byKey[k] = pt
+				parts = append(parts, pt)
 			}
-			add := func(step int, state string) {
-				s := &send{o: o, a: a, state: state, rec: rec}
-				if p != nil && p.Email == a.email {
-					s.contact = p.ContactID
-				}
-				steps[step] = append(steps[step], s)
-				emails = append(emails, a.email)
-			}
-			switch a.state {
-			case models.ParticipationRegistered:
-				if from == "" || from == models.ParticipationCancelled {
-					add(0, hubspot.AttendanceRegister)
-				}
-			case models.ParticipationAttended:
-				if from == "" || from == models.ParticipationCancelled {
-					add(0, hubspot.AttendanceRegister)
-				}
-				if from != models.ParticipationAttended {
-					add(1, hubspot.AttendanceAttend)
-				}
-			case models.ParticipationCancelled:
-				if from == models.ParticipationRegistered || from == models.ParticipationAttended {
-					add(2, hubspot.AttendanceCancel)
-				}
-			}
+			pt.tickets = append(pt.tickets, ticket{o, a})
+		}
+	}
+	if err := r.loadParticipants(byKey, orderIDs); err != nil {
+		r.failAll(orders, failureOf(err, ""))
+		return
+	}
+	var emails []string
+	for _, pt := range parts {
+		pt.plan()
+		if len(pt.sends) > 0 && pt.contact == "" {
+			emails = append(emails, pt.key.email)
 		}
 	}
 	known := r.knownContacts(emails)
-	for _, step := range steps {
-		for _, s := range step {
-			if s.contact == "" {
-				s.contact = known[s.a.email]
-			}
+	for _, pt := range parts {
+		if pt.contact == "" {
+			pt.contact = known[pt.key.email]
 		}
 	}
-	sent := map[partKey]string{}
-	for i, step := range steps {
-		live := step[:0]
-		for _, s := range step {
-			// An attendance whose registration failed waits for the retry.
-			if !s.failed && s.o.fail == nil && (i == 0 || !failedBefore(steps[0], s)) {
-				live = append(live, s)
+	for _, state := range []string{hubspot.AttendanceRegister, hubspot.AttendanceAttend, hubspot.AttendanceCancel} {
+		var step []*participant
+		for _, pt := range parts {
+			if !pt.failed && pt.next() == state {
+				step = append(step, pt)
 			}
 		}
-		r.sendAttendance(live, sent)
+		r.sendAttendance(state, step)
 	}
-	r.participationResults(orders, prev, recs, sent)
+	r.storeParticipation(parts)
+	r.participationResults(parts)
 }
 
-func failedBefore(earlier []*send, s *send) bool {
-	for _, e := range earlier {
-		if e.a == s.a && e.failed {
-			return true
+// plan decides the contact's state from its tickets and what HubSpot holds,
+// and the state changes that get it there.
+func (pt *participant) plan() {
+	for _, t := range pt.tickets {
+		a := t.a
+		if rank[a.state] > rank[pt.want] {
+			pt.want, pt.at, pt.joined = a.state, a.at, a.joined
+		} else if a.state == pt.want && a.joined != nil && (pt.joined == nil || a.joined.Before(*pt.joined)) {
+			pt.at, pt.joined = a.at, a.joined
 		}
 	}
-	return false
+	from := ""
+	if pt.current != nil {
+		from = pt.current.State
+		pt.contact = pt.current.ContactID
+	}
+	pt.held = from
+	switch pt.want {
+	case models.ParticipationRegistered:
+		if from == "" || from == models.ParticipationCancelled {
+			pt.sends = []string{hubspot.AttendanceRegister}
+		}
+	case models.ParticipationAttended:
+		if from == "" || from == models.ParticipationCancelled {
+			pt.sends = append(pt.sends, hubspot.AttendanceRegister)
+		}
+		if from != models.ParticipationAttended {
+			pt.sends = append(pt.sends, hubspot.AttendanceAttend)
+		}
+	case models.ParticipationCancelled:
+		if from == models.ParticipationRegistered || from == models.ParticipationAttended {
+			pt.sends = []string{hubspot.AttendanceCancel}
+		}
+	}
+}
+
+// next is the participant's next change to send, "" when none is left.
+func (pt *participant) next() string {
+	if len(pt.sends) == 0 {
+		return ""
+	}
+	return pt.sends[0]
 }
 
 func (r *run) failAll(orders []*orderState, f *failure) {
@@ -142,20 +182,45 @@ func (r *run) failAll(orders []*orderState, f *failure) {
 	}
 }
 
-// storedParticipation loads what was last sent for the batch's orders.
-func (r *run) storedParticipation(orderIDs []int64) (map[partKey]*models.MarketingParticipation, error) {
-	out := map[partKey]*models.MarketingParticipation{}
-	for start := 0; start < len(orderIDs); start += 500 {
-		var rows []models.MarketingParticipation
-		if err := r.p.db.WithContext(r.ctx).Where("hub_id = ? AND order_id IN ?", r.conn.HubID, orderIDs[start:min(start+500, len(orderIDs))]).
-			Find(&rows).Error; err != nil {
-			return nil, err
-		}
-		for i := range rows {
-			out[partKey{rows[i].OrderID, rows[i].PositionID}] = &rows[i]
+// loadParticipants reads what HubSpot holds for the batch's contacts and
+// what their tickets outside the batch want (another order of the same
+// person keeps them registered).
+func (r *run) loadParticipants(byKey map[contactKey]*participant, orderIDs []int64) error {
+	byExt := map[string][]string{}
+	for k := range byKey {
+		byExt[k.ext] = append(byExt[k.ext], k.email)
+	}
+	inBatch := make(map[int64]bool, len(orderIDs))
+	for _, id := range orderIDs {
+		inBatch[id] = true
+	}
+	db := r.p.db.WithContext(r.ctx)
+	for ext, emails := range byExt {
+		for start := 0; start < len(emails); start += 500 {
+			chunk := emails[start:min(start+500, len(emails))]
+			var cur []models.MarketingContact
+			if err := db.Where("hub_id = ? AND external_event_id = ? AND email IN ?", r.conn.HubID, ext, chunk).Find(&cur).Error; err != nil {
+				return err
+			}
+			for i := range cur {
+				byKey[contactKey{ext, cur[i].Email}].current = &cur[i]
+			}
+			var others []models.MarketingParticipation
+			if err := db.Where("hub_id = ? AND external_event_id = ? AND email IN ?", r.conn.HubID, ext, chunk).Find(&others).Error; err != nil {
+				return err
+			}
+			for _, row := range others {
+				if inBatch[row.OrderID] {
+					continue // the batch's own tickets say what they want now
+				}
+				pt := byKey[contactKey{ext, row.Email}]
+				if rank[row.State] > rank[pt.want] {
+					pt.want = row.State
+				}
+			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // ensureMarketingEvents makes sure HubSpot holds the marketing events of
@@ -242,31 +307,33 @@ func (r *run) knownContacts(emails []string) map[string]string {
 	return out
 }
 
+var heldAfter = map[string]string{hubspot.AttendanceRegister: models.ParticipationRegistered,
+	hubspot.AttendanceAttend: models.ParticipationAttended, hubspot.AttendanceCancel: models.ParticipationCancelled}
+
 type attendanceCall struct {
 	rec     *models.MarketingEventRecord
-	state   string
 	byEmail bool
-	sends   []*send
+	parts   []*participant
 }
 
-// sendAttendance sends one step's changes, grouped per marketing event and
-// addressing, concurrently; HubSpot's confirmations are stored at once.
-func (r *run) sendAttendance(step []*send, sent map[partKey]string) {
+// sendAttendance sends one state change of many contacts, grouped per
+// marketing event and addressing, in concurrent calls.
+func (r *run) sendAttendance(state string, step []*participant) {
 	groups := map[string]*attendanceCall{}
 	var calls []*attendanceCall
-	for _, s := range step {
-		byEmail := s.contact == ""
-		k := s.rec.ExternalEventID + "\x00" + s.state
+	for _, pt := range step {
+		byEmail := pt.contact == ""
+		k := pt.rec.ExternalEventID
 		if byEmail {
 			k += "\x00email"
 		}
 		g := groups[k]
-		if g == nil || len(g.sends) == hubspot.MaxMarketingEventInputs {
-			g = &attendanceCall{rec: s.rec, state: s.state, byEmail: byEmail}
+		if g == nil || len(g.parts) == hubspot.MaxMarketingEventInputs {
+			g = &attendanceCall{rec: pt.rec, byEmail: byEmail}
 			groups[k] = g
 			calls = append(calls, g)
 		}
-		g.sends = append(g.sends, s)
+		g.parts = append(g.parts, pt)
 	}
 	var wg sync.WaitGroup
 	results := make([]*hubspot.AttendanceResult, len(calls))
@@ -275,94 +342,127 @@ func (r *run) sendAttendance(step []*send, sent map[partKey]string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			in := make([]hubspot.Attendee, len(c.sends))
-			for j, s := range c.sends {
-				in[j] = hubspot.Attendee{ContactID: s.contact, Email: s.a.email, At: s.a.at}
-				if c.state == hubspot.AttendanceAttend {
-					in[j].JoinedAt = s.a.joined
+			in := make([]hubspot.Attendee, len(c.parts))
+			for j, pt := range c.parts {
+				in[j] = hubspot.Attendee{ContactID: pt.contact, Email: pt.key.email, At: pt.at}
+				if state == hubspot.AttendanceAttend {
+					in[j].JoinedAt = pt.joined
 				}
 			}
-			results[i], errs[i] = r.cl.RecordAttendance(r.ctx, r.mk.account, c.rec.ExternalEventID, c.state, c.byEmail, in)
+			results[i], errs[i] = r.cl.RecordAttendance(r.ctx, r.mk.account, c.rec.ExternalEventID, state, c.byEmail, in)
 		}()
 	}
 	wg.Wait()
-	now := r.p.clock.Now().UTC()
-	var rows []models.MarketingParticipation
 	for i, c := range calls {
-		for j, s := range c.sends {
-			var err error
-			if errs[i] != nil {
-				err = errs[i]
-			} else if e := results[i].Errors[j]; e != nil {
-				err = e
+		for j, pt := range c.parts {
+			err := errs[i]
+			if err == nil {
+				if e := results[i].Errors[j]; e != nil {
+					err = e
+				}
 			}
 			if err != nil {
-				s.failed = true
+				pt.failed = true
 				f := failureOf(err, "")
 				f.msg = "Marketing event " + c.rec.Name + ": " + f.msg
-				s.o.failWith(f)
+				for _, t := range pt.tickets {
+					t.o.failWith(f)
+				}
 				continue
 			}
-			contact := s.contact
 			if id := results[i].ContactIDs[j]; id != "" {
-				contact = id
+				pt.contact = id
 			}
-			state := map[string]string{hubspot.AttendanceRegister: models.ParticipationRegistered,
-				hubspot.AttendanceAttend: models.ParticipationAttended, hubspot.AttendanceCancel: models.ParticipationCancelled}[c.state]
-			row := models.MarketingParticipation{OrderID: s.o.job.OrderID, PositionID: s.a.posID, EventID: r.eventID,
-				ExternalEventID: c.rec.ExternalEventID, HubID: r.conn.HubID, ContactID: contact, Email: s.a.email, State: state, SentAt: now}
-			if state == models.ParticipationAttended {
-				row.JoinedAt = s.a.joined
-			}
-			rows = append(rows, row)
-			sent[partKey{s.o.job.OrderID, s.a.posID}] = state
+			pt.held = heldAfter[state]
+			pt.sends = pt.sends[1:]
 		}
 	}
-	if len(rows) == 0 {
-		return
+}
+
+// storeParticipation records what HubSpot now holds per contact and what
+// each ticket wanted, for the participants whose changes all went through.
+func (r *run) storeParticipation(parts []*participant) {
+	now := r.p.clock.Now().UTC()
+	var contacts []models.MarketingContact
+	var tickets []models.MarketingParticipation
+	for _, pt := range parts {
+		if pt.failed || len(pt.sends) > 0 {
+			continue
+		}
+		pt.sent = true
+		state := pt.held
+		if state != "" && (pt.current == nil || pt.current.State != state || pt.current.ContactID != pt.contact) {
+			c := models.MarketingContact{EventID: r.eventID, HubID: r.conn.HubID, ExternalEventID: pt.key.ext, Email: pt.key.email,
+				ContactID: pt.contact, State: state, SentAt: now}
+			if state == models.ParticipationAttended {
+				c.JoinedAt = pt.joined
+				if pt.current != nil && pt.current.JoinedAt != nil {
+					c.JoinedAt = pt.current.JoinedAt
+				}
+			}
+			contacts = append(contacts, c)
+		}
+		for _, t := range pt.tickets {
+			tickets = append(tickets, models.MarketingParticipation{OrderID: t.o.job.OrderID, PositionID: t.a.posID, EventID: r.eventID,
+				ExternalEventID: pt.key.ext, HubID: r.conn.HubID, Email: pt.key.email, State: t.a.state, SentAt: now})
+		}
 	}
-	if err := r.p.db.WithContext(r.ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "order_id"}, {Name: "position_id"}, {Name: "hub_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"external_event_id", "contact_id", "email", "state", "joined_at", "sent_at"}),
-	}).CreateInBatches(rows, 200).Error; err != nil {
+	db := r.p.db.WithContext(r.ctx)
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if len(contacts) > 0 {
+			if err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "hub_id"}, {Name: "external_event_id"}, {Name: "email"}},
+				DoUpdates: clause.AssignmentColumns([]string{"contact_id", "state", "joined_at", "sent_at"}),
+			}).CreateInBatches(contacts, 200).Error; err != nil {
+				return err
+			}
+		}
+		if len(tickets) > 0 {
+			return tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "order_id"}, {Name: "position_id"}, {Name: "hub_id"}},
+				DoUpdates: clause.AssignmentColumns([]string{"external_event_id", "email", "state", "sent_at"}),
+			}).CreateInBatches(tickets, 200).Error
+		}
+		return nil
+	})
+	if err != nil {
 		// HubSpot has them; sending them again on the retry is harmless.
 		r.p.log.Error("store marketing event participation", "event", r.eventID, "err", err)
-		for _, row := range rows {
-			for _, o := range r.orders {
-				if o.job.OrderID == row.OrderID {
-					o.failWith(&failure{mode: modeTemporary, msg: "The marketing event participation could not be stored locally. The sync is retried automatically."})
+		f := &failure{mode: modeTemporary, msg: "The marketing event participation could not be stored locally. The sync is retried automatically."}
+		for _, pt := range parts {
+			if pt.sent {
+				pt.sent = false
+				for _, t := range pt.tickets {
+					t.o.failWith(f)
 				}
 			}
 		}
 	}
 }
 
-// participationResults adds one order-box line per attendee: the
-// participation HubSpot now holds and whether this run changed it.
-func (r *run) participationResults(orders []*orderState, prev map[partKey]*models.MarketingParticipation,
-	recs map[int64]*models.MarketingEventRecord, sent map[partKey]string) {
+// participationResults adds one order-box line per ticket: the
+// participation HubSpot holds for its contact and whether this run changed
+// it.
+func (r *run) participationResults(parts []*participant) {
 	now := r.p.clock.Now().UTC()
-	for _, o := range orders {
-		for i := range o.attend {
-			a := &o.attend[i]
-			k := partKey{o.job.OrderID, a.posID}
-			state, action := sent[k], actionUpdated
-			if state == "" {
-				action = actionNothing
-				if p := prev[k]; p != nil {
-					state = p.State
-				}
-			}
-			rec := recs[a.subevent]
-			if state == "" || rec == nil {
-				continue
-			}
-			if prev[k] == nil {
-				action = actionCreated
-			}
-			pos := a.posID
-			o.mres = append(o.mres, models.SyncResult{Provider: ProviderName, PositionID: &pos, ObjectType: objectMarketingEvents,
-				IDProperty: "participation", IDValue: state, ExternalID: rec.ObjectID, ExternalLink: r.conn.MarketingEventURL(rec.ObjectID),
+	for _, pt := range parts {
+		if !pt.sent {
+			continue
+		}
+		state, action := pt.held, actionNothing
+		switch {
+		case pt.current == nil && state != "":
+			action = actionCreated
+		case pt.current != nil && pt.current.State != state:
+			action = actionUpdated
+		}
+		if state == "" {
+			continue
+		}
+		for _, t := range pt.tickets {
+			pos := t.a.posID
+			t.o.mres = append(t.o.mres, models.SyncResult{Provider: ProviderName, PositionID: &pos, ObjectType: objectMarketingEvents,
+				IDProperty: "participation", IDValue: state, ExternalID: pt.rec.ObjectID, ExternalLink: r.conn.MarketingEventURL(pt.rec.ObjectID),
 				Action: action, TransmittedAt: now})
 		}
 	}

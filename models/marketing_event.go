@@ -53,9 +53,9 @@ const (
 	ParticipationCancelled  = "cancelled"
 )
 
-// MarketingParticipation is the last participation state sent for one
-// order position (one attendee of one marketing event), so that each change
-// is sent once.
+// MarketingParticipation is the participation one order position (one
+// ticket) wanted when its order was last synced. HubSpot keeps one
+// participation per contact, so a contact's state follows all its tickets.
 type MarketingParticipation struct {
 	ID              int64 `gorm:"primaryKey"`
 	OrderID         int64
@@ -63,15 +63,30 @@ type MarketingParticipation struct {
 	EventID         int64
 	ExternalEventID string
 	HubID           int64
-	ContactID       string
 	Email           string
+	State           string
+	SentAt          time.Time
+}
+
+// TableName pins the table name.
+func (MarketingParticipation) TableName() string { return "marketing_participations" }
+
+// MarketingContact is the participation state HubSpot holds for one contact
+// in one marketing event, as last sent, so each change is sent once.
+type MarketingContact struct {
+	ID              int64 `gorm:"primaryKey"`
+	EventID         int64
+	HubID           int64
+	ExternalEventID string
+	Email           string
+	ContactID       string
 	State           string
 	JoinedAt        *time.Time
 	SentAt          time.Time
 }
 
 // TableName pins the table name.
-func (MarketingParticipation) TableName() string { return "marketing_participations" }
+func (MarketingContact) TableName() string { return "marketing_contacts" }
 
 func init() {
 	Register(Migration{ID: "0701_marketing_events", Up: func(tx *gorm.DB) error {
@@ -104,13 +119,25 @@ func init() {
 				event_id INTEGER NOT NULL,
 				external_event_id TEXT NOT NULL,
 				hub_id INTEGER NOT NULL,
-				contact_id TEXT NOT NULL DEFAULT '',
 				email TEXT NOT NULL DEFAULT '',
+				state TEXT NOT NULL,
+				sent_at DATETIME NOT NULL
+			)`,
+			`CREATE UNIQUE INDEX ux_marketing_participations ON marketing_participations(order_id, position_id, hub_id)`,
+			// A contact's other tickets, when one of them changes.
+			`CREATE INDEX ix_marketing_participations_contact ON marketing_participations(hub_id, external_event_id, email)`,
+			`CREATE TABLE marketing_contacts (
+				id INTEGER PRIMARY KEY AUTOINCREMENT,
+				event_id INTEGER NOT NULL REFERENCES pretix_events(id) ON DELETE CASCADE,
+				hub_id INTEGER NOT NULL,
+				external_event_id TEXT NOT NULL,
+				email TEXT NOT NULL,
+				contact_id TEXT NOT NULL DEFAULT '',
 				state TEXT NOT NULL,
 				joined_at DATETIME,
 				sent_at DATETIME NOT NULL
 			)`,
-			`CREATE UNIQUE INDEX ux_marketing_participations ON marketing_participations(order_id, position_id, hub_id)`,
+			`CREATE UNIQUE INDEX ux_marketing_contacts ON marketing_contacts(hub_id, external_event_id, email)`,
 		)
 	}})
 }
