@@ -1,6 +1,7 @@
 package hubspotsync
 
 import (
+	"strconv"
 	"sync"
 	"time"
 
@@ -102,6 +103,16 @@ func (r *run) participate() {
 			pt.tickets = append(pt.tickets, ticket{o, a})
 		}
 	}
+	keys := make([]string, 0, len(parts))
+	for _, pt := range parts {
+		keys = append(keys, strconv.FormatInt(r.conn.HubID, 10)+"\x00"+pt.key.ext+"\x00"+pt.key.email)
+	}
+	unlock, err := r.p.participants.lock(r.ctx, keys)
+	if err != nil {
+		r.failAll(orders, failureOf(err, ""))
+		return
+	}
+	defer unlock()
 	if err := r.loadParticipants(byKey, orderIDs); err != nil {
 		r.failAll(orders, failureOf(err, ""))
 		return

@@ -63,6 +63,8 @@ type Provider struct {
 
 	mu        sync.Mutex
 	resolvers map[int64]resolverEntry
+	// participants serializes runs on a marketing event's contacts.
+	participants keyLocks
 }
 
 var _ datasync.Provider = (*Provider)(nil)
