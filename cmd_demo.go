@@ -16,6 +16,8 @@ import (
 	"pretix-hubspot/config"
 	hubspotfake "pretix-hubspot/fakes/hubspot"
 	"pretix-hubspot/fakes/world"
+	"pretix-hubspot/hubspotsync"
+	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
 )
 
@@ -81,9 +83,10 @@ pretix-hubspot demo — no accounts needed
              a new order every %s arrives through the webhook
   HubSpot    emulator at %s: Event → Settings → Plugins → Enable HubSpot,
              then Settings → HubSpot → Request access walks its consent pages
-  Marketing  on that page, turn on "Marketing event": orders register their
-             attendees on the event's HubSpot marketing event; scan a ticket at
-             %s/_fake/scan and its attendee is attended
+  Marketing  "Marketing event" is on for both events: once HubSpot is
+             connected, orders register their attendees on the events' HubSpot
+             marketing events; scan a ticket at %s/_fake/scan
+             and its attendee is attended
   Stop with Ctrl-C.%s
 
 `, d.url, demoUser, o.Password, d.world.PretixURL, world.Organizer, strings.Join(d.world.Events, ", "), everyText(o.OrderEvery),
@@ -198,7 +201,42 @@ func (d *demo) run(ctx context.Context) error {
 	if d.opts.OrderEvery > 0 {
 		go d.placeOrders(ctx)
 	}
+	go d.marketingOn(ctx)
 	return d.app.run(ctx, d.ln)
+}
+
+// marketingOn turns marketing events on for the demo's events once their
+// first pull stored them, where nobody chose otherwise (a kept data
+// directory keeps its choice): connecting HubSpot then shows them.
+func (d *demo) marketingOn(ctx context.Context) {
+	types := map[string]string{d.world.Events[0]: "Conference", d.world.Events[1]: "Workshop"}
+	t := d.app.clock.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for tries := 0; tries < 120 && len(types) > 0; tries++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+		}
+		evs, err := d.app.pretix.ListEvents(ctx, d.org.ID)
+		if err != nil {
+			continue
+		}
+		for _, ev := range evs {
+			typ, ok := types[ev.Slug]
+			if !ok {
+				continue
+			}
+			delete(types, ev.Slug)
+			if saved, err := d.app.marketing.Saved(ctx, ev.ID); err != nil || saved {
+				continue
+			}
+			if _, err := d.app.marketing.Save(ctx, ev.ID, hubspotsync.MarketingInput{Enabled: true, EmailFrom: models.MarketingEmailAttendee,
+				RegisterOn: models.MarketingRegisterPlaced, EventType: typ}); err != nil {
+				d.app.logger.Warn("demo: turn marketing events on", "event", ev.Slug, "err", err)
+			}
+		}
+	}
 }
 
 // placeOrders places an order every OrderEvery, two of three in the

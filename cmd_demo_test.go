@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"pretix-hubspot/fakes/world"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 )
 
@@ -104,6 +105,24 @@ func TestDemoWiring(t *testing.T) {
 	}
 	waitUntil(t, "the first pull", func() bool { return d.storedOrders(t) == 2*4 })
 
+	// Marketing events are on for both events, with a type each.
+	evs, err := d.app.pretix.ListEvents(ctx, orgs[0].ID)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("events %+v %v", evs, err)
+	}
+	eventID := map[string]int64{}
+	for _, ev := range evs {
+		eventID[ev.Slug] = ev.ID
+		waitUntil(t, "marketing events on for "+ev.Slug, func() bool {
+			v, err := d.app.marketing.Get(ctx, ev.ID)
+			return err == nil && v.Enabled && v.EventType != ""
+		})
+	}
+	// The admin turns them off for the conference; a restart keeps that.
+	if _, err := d.app.marketing.Save(ctx, eventID["conf2026"], hubspotsync.MarketingInput{EmailFrom: "attendee", RegisterOn: "placed"}); err != nil {
+		t.Fatal(err)
+	}
+
 	// HubSpot's Request access uses the emulator's app.
 	as, err := d.app.hubspot.AppSettings(ctx)
 	if err != nil || !as.FromEnv || as.ClientID != world.HubSpotClientID {
@@ -131,4 +150,7 @@ func TestDemoWiring(t *testing.T) {
 	}
 	before := d2.storedOrders(t)
 	waitUntil(t, "orders placed by the ticker", func() bool { return d2.storedOrders(t) >= before+2 })
+	if v, err := d2.app.marketing.Get(ctx, eventID["conf2026"]); err != nil || v.Enabled {
+		t.Errorf("after the restart the conference's marketing events are %+v, %v; the admin had turned them off", v, err)
+	}
 }

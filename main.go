@@ -140,8 +140,10 @@ type app struct {
 	hubspot *hubspot.Service
 	sched   *scheduler.Scheduler
 	runner  *datasync.Runner
-	handler http.Handler
-	closers []func()
+	// marketing is the events' marketing event settings (the demo turns them on).
+	marketing *hubspotsync.MarketingService
+	handler   http.Handler
+	closers   []func()
 }
 
 // Close releases what newApp opened, newest first.
@@ -293,7 +295,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		SyncBulk:  datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock),
 		Marketing: marketingSvc})
 
-	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner = db, authSvc, pretixSvc, hubspotSvc, sched, runner
+	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner, a.marketing = db, authSvc, pretixSvc, hubspotSvc, sched, runner, marketingSvc
 	return a, nil
 }
 

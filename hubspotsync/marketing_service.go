@@ -183,3 +183,13 @@ func (s *MarketingService) EventsFollowingChanges(ctx context.Context, eventIDs 
 	}
 	return out, nil
 }
+
+// Saved reports whether an event's settings were ever saved (the demo turns
+// marketing events on only where nobody chose yet).
+func (s *MarketingService) Saved(ctx context.Context, eventID int64) (bool, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.MarketingEventSettings{}).Where("event_id = ?", eventID).Count(&n).Error; err != nil {
+		return false, apperr.Internal(err)
+	}
+	return n > 0, nil
+}
