@@ -78,22 +78,31 @@ type meventInput struct {
 	EventCompleted    *bool  `json:"eventCompleted"`
 }
 
+// meventInputs decodes a marketing event batch body, within its limit.
+func meventInputs[T any](body []byte) ([]T, *apiError) {
+	var in struct {
+		Inputs []T `json:"inputs"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, badRequest("Invalid input JSON on line 1: " + err.Error())
+	}
+	if len(in.Inputs) > maxMarketingEventInputs {
+		return nil, badRequest(fmt.Sprintf("Batch input limit exceeded: %d inputs were sent, the limit is %d.", len(in.Inputs), maxMarketingEventInputs))
+	}
+	return in.Inputs, nil
+}
+
 func (s *Server) upsertMarketingEvents(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	if e := c.requireAnyScope("crm.objects.marketing_events.write"); e != nil {
 		s.writeError(w, e)
 		return
 	}
-	var in struct {
-		Inputs []meventInput `json:"inputs"`
-	}
-	if err := json.Unmarshal(c.body, &in); err != nil {
-		s.writeError(w, badRequest("Invalid input JSON on line 1: "+err.Error()))
+	inputs, e := meventInputs[meventInput](c.body)
+	if e != nil {
+		s.writeError(w, e)
 		return
 	}
-	if len(in.Inputs) > maxMarketingEventInputs {
-		s.writeError(w, badRequest(fmt.Sprintf("Batch input limit exceeded: %d inputs were sent, the limit is %d.", len(in.Inputs), maxMarketingEventInputs)))
-		return
-	}
+	in := struct{ Inputs []meventInput }{inputs}
 	// HubSpot validates the whole batch before it writes any of it.
 	for i, x := range in.Inputs {
 		var missing []string
@@ -206,17 +215,12 @@ func (s *Server) recordAttendance(byEmail bool) apiHandler {
 			s.writeError(w, badRequest(fmt.Sprintf("Unknown subscriberState %q: use register, attend or cancel", r.PathValue("subscriberState"))))
 			return
 		}
-		var in struct {
-			Inputs []attendanceInput `json:"inputs"`
-		}
-		if err := json.Unmarshal(c.body, &in); err != nil {
-			s.writeError(w, badRequest("Invalid input JSON on line 1: "+err.Error()))
+		inputs, e := meventInputs[attendanceInput](c.body)
+		if e != nil {
+			s.writeError(w, e)
 			return
 		}
-		if len(in.Inputs) > maxMarketingEventInputs {
-			s.writeError(w, badRequest(fmt.Sprintf("Batch input limit exceeded: %d inputs were sent, the limit is %d.", len(in.Inputs), maxMarketingEventInputs)))
-			return
-		}
+		in := struct{ Inputs []attendanceInput }{inputs}
 		ev, e := s.findMevent(r, c)
 		if e != nil {
 			s.writeError(w, e)
