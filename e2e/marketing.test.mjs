@@ -49,7 +49,7 @@ test('marketing events: enable, an order registers its attendee, a scan marks th
     await section.getByLabel('Write this event to HubSpot as a marketing event, with its attendees').check();
     await section.getByLabel('Registered when').selectOption('placed');
     await section.getByLabel('Event type').fill('Conference');
-    await section.getByRole('button', { name: 'Save' }).click();
+    await section.getByRole('button', { name: 'Save marketing event' }).click();
     await section.getByText('New orders, payments, cancellations and check-ins are sent from now on.').waitFor();
 
     // An order placed in pretix (one whose ticket stands: the emulator also
