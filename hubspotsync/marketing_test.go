@@ -103,6 +103,56 @@ func TestMarketingEventRegistersAttendeesOfANewOrder(t *testing.T) {
 	if got := history(h.participants("conf")["ann@example.org"]); got != "REGISTERED" {
 		t.Errorf("history = %s", got)
 	}
+
+	// The pretix URL is edited: the next change goes to the same marketing
+	// event.
+	h.must(h.db.Exec(`UPDATE pretix_organizers SET base_url = 'https://tickets.example/api/v1/'`).Error)
+	h.addOrder(ord{code: "M1", email: "buyer@example.org", status: "n", given: "Bea", at: t0.Add(time.Hour), positions: []pos{
+		{id: 11, email: "ann@example.org", given: "Ann", checkins: []time.Time{t0.Add(50 * time.Hour)}},
+		{id: 12, email: "", given: "NoMail"}}})
+	h.sync("M1")
+	h.done("M1")
+	if mes := h.fake.MarketingEvents(hubA); len(mes) != 1 {
+		t.Fatalf("after the URL edit: %d marketing events", len(mes))
+	}
+	if got := history(h.participants("conf")["ann@example.org"]); got != "REGISTERED,ATTENDED" {
+		t.Errorf("after the URL edit: history %s", got)
+	}
+}
+
+func TestMarketingEventStaleContactIDGoesByEmail(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.connect(hubA)
+	// Only the buyer is a contact mapping: Ann is registered by email, and
+	// HubSpot's answer gives her contact id, kept for her next change.
+	h.mapping(1, models.SourceOrder, "contacts", "email", "email", nil, "invoice_address_name_given_name>firstname:overwrite")
+	h.marketingOn(models.MarketingRegisterPlaced)
+	o := ord{code: "Z1", email: "buyer@example.org", at: t0.Add(time.Hour), positions: []pos{{id: 71, email: "ann@example.org"}}}
+	h.addOrder(o)
+	h.sync("Z1")
+	h.done("Z1")
+	var c models.MarketingContact
+	h.must(h.db.Take(&c, "email = ?", "ann@example.org").Error)
+	if c.ContactID != h.contact(hubA, "ann@example.org").ID {
+		t.Fatalf("stored contact id %q", c.ContactID)
+	}
+	// The contact is merged away in HubSpot: its id is gone. The scan
+	// still arrives, by email.
+	h.must(h.db.Exec(`UPDATE marketing_contacts SET contact_id = '999'`).Error)
+	o.positions[0].checkins = []time.Time{t0.Add(50 * time.Hour)}
+	h.addOrder(o)
+	h.sync("Z1")
+	h.done("Z1")
+	if got := history(h.participants("conf")["ann@example.org"]); got != "REGISTERED,ATTENDED" {
+		t.Errorf("history %s", got)
+	}
+	if n, m := h.requests(epAttendByID), h.requests(epAttendByEmail); n != 1 || m != 2 {
+		t.Errorf("calls: by id %d, by email %d; want 1 (refused), 2", n, m)
+	}
+	h.must(h.db.Take(&c, "email = ?", "ann@example.org").Error)
+	if c.ContactID == "999" || c.State != models.ParticipationAttended {
+		t.Errorf("stored %+v", c)
+	}
 }
 
 func TestMarketingEventLifecycle(t *testing.T) {

@@ -120,7 +120,14 @@ func (r *run) participate() {
 	var emails []string
 	for _, pt := range parts {
 		pt.plan()
-		if len(pt.sends) > 0 && pt.contact == "" {
+		if len(pt.sends) == 0 {
+			continue
+		}
+		// The contact this run wrote is the freshest id there is.
+		if ob := r.byKey[string(hubspot.Contacts)+"\x00email\x00"+pt.key.email]; ob != nil && ob.written && ob.recordID != "" {
+			pt.contact = ob.recordID
+		}
+		if pt.contact == "" {
 			emails = append(emails, pt.key.email)
 		}
 	}
@@ -255,6 +262,9 @@ func (r *run) ensureMarketingEvents(subevents map[int64]bool) (map[int64]*models
 			continue
 		}
 		rec := have[se]
+		if rec != nil && rec.ExternalAccountID != "" {
+			me.ExternalAccountID = rec.ExternalAccountID
+		}
 		if rec != nil && rec.Digest == digestOf(me) && rec.ObjectID != "" {
 			out[se] = rec
 			continue
@@ -271,11 +281,12 @@ func (r *run) ensureMarketingEvents(subevents map[int64]bool) (map[int64]*models
 		}
 		for i, me := range chunk {
 			se := staleSub[start+i]
-			rec := &models.MarketingEventRecord{EventID: r.eventID, SubeventID: se, HubID: r.conn.HubID, ExternalEventID: me.ExternalEventID,
+			rec := &models.MarketingEventRecord{EventID: r.eventID, SubeventID: se, HubID: r.conn.HubID,
+				ExternalAccountID: me.ExternalAccountID, ExternalEventID: me.ExternalEventID,
 				ObjectID: ids[me.ExternalEventID], Digest: digestOf(me), Name: me.Name, Cancelled: me.Cancelled, SentAt: now}
 			if err := r.p.db.WithContext(r.ctx).Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "event_id"}, {Name: "subevent_id"}, {Name: "hub_id"}},
-				DoUpdates: clause.AssignmentColumns([]string{"external_event_id", "object_id", "digest", "name", "cancelled", "sent_at"}),
+				DoUpdates: clause.AssignmentColumns([]string{"external_account_id", "external_event_id", "object_id", "digest", "name", "cancelled", "sent_at"}),
 			}).Create(rec).Error; err != nil {
 				return nil, err
 			}
@@ -360,16 +371,24 @@ func (r *run) sendAttendance(state string, step []*participant) {
 					in[j].JoinedAt = pt.joined
 				}
 			}
-			results[i], errs[i] = r.cl.RecordAttendance(r.ctx, r.mk.account, c.rec.ExternalEventID, state, c.byEmail, in)
+			results[i], errs[i] = r.cl.RecordAttendance(r.ctx, c.rec.ExternalAccountID, c.rec.ExternalEventID, state, c.byEmail, in)
 		}()
 	}
 	wg.Wait()
+	var byEmail []*participant
 	for i, c := range calls {
 		for j, pt := range c.parts {
 			err := errs[i]
 			if err == nil {
 				if e := results[i].Errors[j]; e != nil {
 					err = e
+					// The contact we knew is gone (deleted, or merged into
+					// another): HubSpot finds the person by email instead.
+					if !c.byEmail && e.Category == "OBJECT_NOT_FOUND" {
+						pt.contact = ""
+						byEmail = append(byEmail, pt)
+						continue
+					}
 				}
 			}
 			if err != nil {
@@ -387,6 +406,9 @@ func (r *run) sendAttendance(state string, step []*participant) {
 			pt.held = heldAfter[state]
 			pt.sends = pt.sends[1:]
 		}
+	}
+	if len(byEmail) > 0 {
+		r.sendAttendance(state, byEmail)
 	}
 }
 

@@ -31,16 +31,19 @@ func (MarketingEventSettings) TableName() string { return "marketing_event_setti
 // MarketingEventRecord is the HubSpot marketing event of one pretix event or
 // date: what was last sent (a digest of it) and HubSpot's id.
 type MarketingEventRecord struct {
-	ID              int64 `gorm:"primaryKey"`
-	EventID         int64
-	SubeventID      int64 // 0 for an event without dates
-	HubID           int64
-	ExternalEventID string
-	ObjectID        string
-	Digest          string // of the fields last sent; a change re-sends them
-	Name            string
-	Cancelled       bool
-	SentAt          time.Time
+	ID         int64 `gorm:"primaryKey"`
+	EventID    int64
+	SubeventID int64 // 0 for an event without dates
+	HubID      int64
+	// ExternalAccountID and ExternalEventID address the event in HubSpot;
+	// kept as first sent, so a pretix URL edited later names the same event.
+	ExternalAccountID string
+	ExternalEventID   string
+	ObjectID          string
+	Digest            string // of the fields last sent; a change re-sends them
+	Name              string
+	Cancelled         bool
+	SentAt            time.Time
 }
 
 // TableName pins the table name.
@@ -104,6 +107,7 @@ func init() {
 				event_id INTEGER NOT NULL REFERENCES pretix_events(id) ON DELETE CASCADE,
 				subevent_id INTEGER NOT NULL DEFAULT 0,
 				hub_id INTEGER NOT NULL,
+				external_account_id TEXT NOT NULL,
 				external_event_id TEXT NOT NULL,
 				object_id TEXT NOT NULL DEFAULT '',
 				digest TEXT NOT NULL DEFAULT '',
