@@ -33,6 +33,7 @@ import (
 	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/hubspotsync/mapping"
 	"pretix-hubspot/memlimit"
+	"pretix-hubspot/metrics"
 	"pretix-hubspot/models"
 	"pretix-hubspot/pretix"
 	"pretix-hubspot/scheduler"
@@ -140,6 +141,7 @@ type app struct {
 	hubspot *hubspot.Service
 	sched   *scheduler.Scheduler
 	runner  *datasync.Runner
+	metrics *metrics.Metrics // nil without --metrics-addr
 	// marketing is the events' marketing event settings (the demo turns them on).
 	marketing *hubspotsync.MarketingService
 	handler   http.Handler
@@ -198,6 +200,16 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	// registry needs the provider, which needs the HubSpot service, so the
 	// service reaches the registry through this variable.
 	var providers *datasync.Providers
+	// Metrics only with --metrics-addr: without it the hooks stay nil.
+	var mx *metrics.Metrics
+	var onRequest func(int64, string, int, time.Duration)
+	var onRound func(datasync.RoundStats)
+	var onPull func(int64, pretix.PullResult, time.Duration, error)
+	var onWebhook func(string)
+	if cfg.MetricsAddr != "" {
+		mx = metrics.New(db)
+		onRequest, onRound, onPull, onWebhook = mx.OnHubSpotRequest, mx.OnRound, mx.OnPull, mx.OnWebhook
+	}
 	hubspotSvc := hubspot.NewService(hubspot.Options{
 		DB: db, Box: box, Clock: clock, Logger: logger,
 		APIBaseURL: cfg.HubSpotAPIBase, AppBaseURL: cfg.HubSpotAppBase,
@@ -206,6 +218,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		RecordLinksToAppBase: cfg.HubSpotAppBase != "" && cfg.HubSpotAppBase != hubspot.DefaultAppBaseURL,
 		RedirectURL:          cfg.BaseURL.String() + "/oauth/hubspot/callback",
 		ClientID:             cfg.HubSpotClientID, ClientSecret: cfg.HubSpotClientSecret,
+		OnRequest: onRequest,
 		OnActivated: func(ctx context.Context, eventID int64) error {
 			return providers.Activate(ctx, eventID, hubspotsync.ProviderName)
 		},
@@ -243,14 +256,20 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	// Rounds of datasync.DefaultBatchSize orders; orders from webhooks and
 	// Sync now form rounds of their own (the live lane).
 	runner := datasync.NewRunner(db, queue, clock, logger, syncProviders, datasync.RunnerOptions{
-		Owner: datasync.NewOwner(host, os.Getpid(), newRand()).String(),
+		Owner:   datasync.NewOwner(host, os.Getpid(), newRand()).String(),
+		OnRound: onRound,
 	})
 	syncEnqueuer := datasync.NewEnqueuer(db, queue, runner.Poke, logger)
 	syncStatus := datasync.NewStatus(db, queue, clock, syncProviders, runner.Poke)
 
 	// New and changed orders (pulled, or named by a webhook) go through the
 	// enqueue rules, which poke the worker.
-	pretixSvc := pretix.NewService(pretix.Config{DB: db, Box: box, Clock: clock, Listener: syncEnqueuer, Log: logger})
+	pretixSvc := pretix.NewService(pretix.Config{DB: db, Box: box, Clock: clock, Listener: syncEnqueuer, Log: logger,
+		OnPull: onPull, OnWebhook: onWebhook})
+	if mx != nil {
+		mx.Watch(hubspotSvc.Governor())
+		a.metrics = mx
+	}
 	a.closers = append(a.closers, pretixSvc.Close)
 	// A person's sync sends what pretix holds now: the orders are read again.
 	syncEnqueuer.RefreshWith(pretixSvc)
@@ -303,6 +322,14 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 // shuts them down when ctx ends.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
 	cfg, logger, sched, runner, started := a.cfg, a.logger, a.sched, a.runner, a.started
+	// The metrics address is taken first: when it is busy nothing starts.
+	var mln net.Listener
+	if a.metrics != nil {
+		var err error
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr %s: %w (is the port in use? choose another, or leave it empty for no metrics)", cfg.MetricsAddr, err)
+		}
+	}
 	// ReadTimeout bounds a slow body too (the API's bodies are at most 1 MB),
 	// so a client that trickles bytes cannot hold connections open.
 	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -313,8 +340,16 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	workDone := make(chan struct{})
 	go func() { defer close(workDone); runner.Work(workCtx) }()
 	runner.Poke() // what the last process left due starts at once
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var msrv *http.Server
+	if mln != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.metrics.Handler())
+		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
+		go func() { errc <- msrv.Serve(mln) }()
+		logger.Info("metrics are served", "url", "http://"+mln.Addr().String()+"/metrics")
+	}
 	logger.Info("pretix-hubspot is ready", "url", cfg.BaseURL.String(), "listen", ln.Addr().String(),
 		"data_dir", cfg.DataDir, "version", version, "startup_ms", time.Since(started).Milliseconds())
 
@@ -330,6 +365,9 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		logger.Warn("HTTP shutdown", "err", err)
+	}
+	if msrv != nil {
+		_ = msrv.Shutdown(shutCtx)
 	}
 	// A sync run in progress stops at its next HubSpot call and hands its
 	// jobs back. Nothing is lost, and running them again is safe: every

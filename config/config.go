@@ -26,6 +26,7 @@ const DefaultMemoryLimitMiB = 100
 // Config is the validated configuration.
 type Config struct {
 	Addr         string   // listen address, host:port
+	MetricsAddr  string   // listen address of /metrics, "" for none
 	DataDir      string   // database, key file
 	BaseURL      *url.URL // public URL: OAuth redirects and Host checks
 	SecretKey    string   // optional encryption key (hex or base64 of 32 bytes); else a key file in DataDir
@@ -73,11 +74,13 @@ type option struct {
 func Load(args []string, env func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
 		addr, dataDir, baseURL, secretKey, allowedHosts, syncCron, logLevel, logFormat string
+		metricsAddr                                                                    string
 		syncAttempts, hashMemory, hashConcurrency, memoryLimit                         string
 		hsID, hsSecret, hsAPI, hsApp                                                   string
 	}
 	opts := []option{
 		{"addr", "127.0.0.1:8080", "listen address (host:port)", &raw.addr},
+		{"metrics-addr", "", "listen address (host:port) of the Prometheus metrics at /metrics, apart from the app; empty for none", &raw.metricsAddr},
 		{"data-dir", "./data", "directory for the database and the encryption key file", &raw.dataDir},
 		{"base-url", "", "public URL of this app, used for OAuth redirects and Host checks (default: http://<addr>)", &raw.baseURL},
 		{"secret-key", "", "encryption key for tokens at rest, 64 hex characters (default: a key file created in the data dir)", &raw.secretKey},
@@ -113,7 +116,7 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 	}
 
 	c := &Config{
-		Addr: raw.addr, DataDir: raw.dataDir, SecretKey: raw.secretKey, SyncCron: raw.syncCron,
+		Addr: raw.addr, MetricsAddr: strings.TrimSpace(raw.metricsAddr), DataDir: raw.dataDir, SecretKey: raw.secretKey, SyncCron: raw.syncCron,
 		LogLevel: strings.ToLower(raw.logLevel), LogFormat: strings.ToLower(raw.logFormat),
 		HubSpotClientID: raw.hsID, HubSpotClientSecret: raw.hsSecret,
 		ForgetSecrets:  *forget,
@@ -123,6 +126,13 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("--addr %q must be host:port, e.g. 127.0.0.1:8080", c.Addr))
+	}
+	if c.MetricsAddr != "" {
+		if _, mport, err := net.SplitHostPort(c.MetricsAddr); err != nil || mport == "" {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q must be host:port, e.g. 127.0.0.1:9090", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr {
+			errs = append(errs, fmt.Errorf("--metrics-addr %q must differ from --addr: metrics are served apart from the app", c.MetricsAddr))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))

@@ -39,6 +39,18 @@ func TestLoad(t *testing.T) {
 				t.Fatalf("memory limit %d", c.MemoryLimitMiB)
 			}
 		}},
+		{name: "metrics off by default", check: func(t *testing.T, c *Config) {
+			if c.MetricsAddr != "" {
+				t.Fatalf("metrics addr %q", c.MetricsAddr)
+			}
+		}},
+		{name: "metrics address from env", env: map[string]string{"PRETIX_HUBSPOT_METRICS_ADDR": "127.0.0.1:9464"}, check: func(t *testing.T, c *Config) {
+			if c.MetricsAddr != "127.0.0.1:9464" {
+				t.Fatalf("metrics addr %q", c.MetricsAddr)
+			}
+		}},
+		{name: "metrics address without a port", args: []string{"--metrics-addr", "localhost"}, wantErr: "--metrics-addr"},
+		{name: "metrics on the app's address", args: []string{"--metrics-addr", "127.0.0.1:8080"}, wantErr: "must differ from --addr"},
 		{name: "memory limit too small", args: []string{"--memory-limit", "8"}, wantErr: "--memory-limit"},
 		{name: "memory limit not a number", args: []string{"--memory-limit", "100MiB"}, wantErr: "--memory-limit"},
 		{name: "env sets value", env: map[string]string{"PRETIX_HUBSPOT_ADDR": "127.0.0.1:9999"}, check: func(t *testing.T, c *Config) {

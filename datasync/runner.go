@@ -70,6 +70,7 @@ type Runner struct {
 	inFlight  int
 	lanes     int
 	lease     time.Duration
+	onRound   func(RoundStats)
 
 	poke chan struct{} // for Work: run again
 	wake chan struct{} // for a run going on: look for new lanes
@@ -90,6 +91,36 @@ type RunnerOptions struct {
 	// Alive says whether a process of this host runs (default
 	// ProcessAlive); leases of dead ones are reclaimed at once.
 	Alive func(pid int) bool
+	// OnRound (may be nil) learns about every batch a provider synced, for
+	// metrics; it must not block.
+	OnRound func(RoundStats)
+}
+
+// RoundStats is what one batch's sync did.
+type RoundStats struct {
+	Provider string
+	EventID  int64
+	Live     bool
+	Took     time.Duration
+	Outcomes map[OutcomeKind]int // jobs by outcome
+	Modes    map[string]int      // failed jobs by failure mode
+	Actions  map[string]int      // results by action (created, updated, nothing_to_do, skipped, …)
+}
+
+// roundStats counts a batch's results.
+func roundStats(p Provider, b Batch, took time.Duration, res []JobResult) RoundStats {
+	st := RoundStats{Provider: p.Name(), EventID: b.EventID, Live: b.Live, Took: took,
+		Outcomes: map[OutcomeKind]int{}, Modes: map[string]int{}, Actions: map[string]int{}}
+	for _, jr := range res {
+		st.Outcomes[jr.Outcome.Kind]++
+		if jr.Outcome.Kind == OutcomeFailed {
+			st.Modes[jr.Outcome.Mode]++
+		}
+		for _, sr := range jr.Results {
+			st.Actions[sr.Action]++
+		}
+	}
+	return st
 }
 
 // DefaultBatchSize is a round's size. HubSpot calls take hundreds of
@@ -133,7 +164,7 @@ func NewRunner(db *gorm.DB, q *Queue, clock clockwork.Clock, logger *slog.Logger
 	}
 	self, hasSelf := ParseOwner(o.Owner)
 	return &Runner{db: db, q: q, clock: clock, logger: logger, providers: providers, owner: o.Owner, self: self, hasSelf: hasSelf,
-		alive: o.Alive, batchSize: o.BatchSize, inFlight: o.InFlight, lanes: o.Lanes, lease: o.Lease,
+		alive: o.Alive, batchSize: o.BatchSize, inFlight: o.InFlight, lanes: o.Lanes, lease: o.Lease, onRound: o.OnRound,
 		poke: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 }
 
@@ -417,8 +448,12 @@ func (r *Runner) start(ctx context.Context, p Provider, b Batch, live bool) *inf
 			f.done <- failAll(b.Jobs, err)
 			return
 		}
+		started := time.Now()
 		res := r.safeSync(ctx, p, b)
 		b.Overlap()
+		if r.onRound != nil {
+			r.onRound(roundStats(p, b, time.Since(started), res))
+		}
 		f.done <- res
 	}()
 	return f

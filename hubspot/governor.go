@@ -110,6 +110,22 @@ func (g *Governor) State(hubID int64) GovernorState {
 	return g.portal(hubID).state()
 }
 
+// States returns the state of every portal the governor has seen, by id.
+func (g *Governor) States() []GovernorState {
+	g.mu.Lock()
+	ids := make([]int64, 0, len(g.portals))
+	for id := range g.portals {
+		ids = append(ids, id)
+	}
+	g.mu.Unlock()
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	out := make([]GovernorState, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, g.State(id))
+	}
+	return out
+}
+
 // Resume lifts a portal's pause (e.g. an admin knows the daily limit was raised).
 func (g *Governor) Resume(hubID int64) {
 	p := g.portal(hubID)

@@ -52,6 +52,10 @@ type Options struct {
 	// a fake clock that jumps ahead whenever something waits on it, where
 	// a hedge's timer would always beat the network's answer.
 	NoHedging bool
+	// OnRequest, when set, learns about every request sent to HubSpot (op
+	// as in messages, e.g. "batch upsert deals"; status 0 when no answer
+	// came), for metrics; it must not block.
+	OnRequest func(hubID int64, op string, status int, took time.Duration)
 	// OnActivated, when set, is told each time an event is linked to an
 	// active connection.
 	OnActivated func(ctx context.Context, eventID int64) error

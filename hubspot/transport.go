@@ -67,7 +67,15 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 			c.limiter.release(nil, sentAt)
 			return nil, err
 		}
+		started := c.svc.clock.Now()
 		resp, err := c.exchange(ctx, req, payload, tok, sentAt)
+		if on := c.svc.opts.OnRequest; on != nil {
+			status := 0 // no answer
+			if err == nil {
+				status = resp.status
+			}
+			on(c.hubID, req.op, status, c.svc.clock.Since(started))
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, networkError(req.op, ctx.Err())

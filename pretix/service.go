@@ -27,6 +27,11 @@ type Config struct {
 	Clock    clockwork.Clock // default real
 	Listener OrderListener   // default NopListener
 	Log      *slog.Logger    // default slog.Default()
+	// OnPull and OnWebhook (may be nil) learn about every pull and every
+	// webhook notification, for metrics; they must not block. A refused
+	// notification's status is "refused".
+	OnPull    func(organizerID int64, res PullResult, took time.Duration, err error)
+	OnWebhook func(status string)
 	// HTTPClient is shared by all pretix clients; default pretixapi.NewHTTPClient().
 	HTTPClient *http.Client
 	// AllowInsecure accepts http:// pretix URLs beyond localhost.
@@ -242,7 +247,11 @@ func (s *Service) startPull(id int64) (*pullRun, bool) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		started := s.clock.Now()
 		r.res, r.err = s.puller.Pull(ctx, id)
+		if s.cfg.OnPull != nil {
+			s.cfg.OnPull(id, r.res, s.clock.Since(started), r.err)
+		}
 		cancel()
 		s.mu.Lock()
 		delete(s.runs, id)

@@ -84,6 +84,18 @@ func errWebhookUnknown() *apperr.Error {
 // *apperr.Error: NotFound for an unknown secret, Unauthorized for bad Basic
 // credentials, Invalid for a malformed or oversized body.
 func (h *WebhookHandler) Handle(ctx context.Context, req WebhookRequest) (WebhookResult, error) {
+	res, err := h.handle(ctx, req)
+	if on := h.s.cfg.OnWebhook; on != nil {
+		status := string(res.Status)
+		if err != nil {
+			status = "refused"
+		}
+		on(status)
+	}
+	return res, err
+}
+
+func (h *WebhookHandler) handle(ctx context.Context, req WebhookRequest) (WebhookResult, error) {
 	org, err := h.organizerFor(ctx, req.Secret)
 	if err != nil {
 		return WebhookResult{}, err
