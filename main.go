@@ -208,7 +208,21 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	var onWebhook func(string)
 	if cfg.MetricsAddr != "" {
 		mx = metrics.New(db)
-		onRequest, onRound, onPull, onWebhook = mx.OnHubSpotRequest, mx.OnRound, mx.OnPull, mx.OnWebhook
+		onRequest, onWebhook = mx.OnHubSpotRequest, mx.OnWebhook
+	}
+	// The run history: one row per sync run and per pull (Sync activity).
+	history := datasync.NewHistory(db, clock, logger, datasync.DefaultHistoryKeep)
+	onRound = func(st datasync.RoundStats) {
+		history.RecordRound(st)
+		if mx != nil {
+			mx.OnRound(st)
+		}
+	}
+	onPull = func(org int64, res pretix.PullResult, took time.Duration, err error) {
+		history.RecordPull(org, res, took, err)
+		if mx != nil {
+			mx.OnPull(org, res, took, err)
+		}
 	}
 	hubspotSvc := hubspot.NewService(hubspot.Options{
 		DB: db, Box: box, Clock: clock, Logger: logger,
@@ -230,6 +244,13 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	}
 	if err := sched.Every("sessions.cleanup", time.Hour, func(ctx context.Context) error {
 		_, err := authSvc.DeleteExpired(ctx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+
+	if err := sched.Every("history.sweep", 6*time.Hour, func(ctx context.Context) error {
+		_, err := history.Sweep(ctx)
 		return err
 	}); err != nil {
 		return nil, err
@@ -312,7 +333,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
 		Providers:  providers, Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
 		SyncBulk:  datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock),
-		Marketing: marketingSvc})
+		Marketing: marketingSvc, History: history})
 
 	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner, a.marketing = db, authSvc, pretixSvc, hubspotSvc, sched, runner, marketingSvc
 	return a, nil

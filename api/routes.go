@@ -106,6 +106,8 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	evG.GET("/sync-problems", probH.eventList)
 	evG.POST("/sync-problems/retry", probH.eventRetry)
 	evG.POST("/sync-problems/cancel", probH.eventCancel)
+	actH := &activityHandler{history: d.History, pretix: d.Pretix}
+	orgG.GET("/sync-activity", actH.get)
 	orgG.GET("/sync-problems", probH.organizerList)
 	orgG.POST("/sync-problems/retry", probH.organizerRetry)
 	orgG.POST("/sync-problems/cancel", probH.organizerCancel)

@@ -51,6 +51,8 @@ type Deps struct {
 	SyncBulk *datasync.Bulk
 	// Marketing is the "Marketing event" section of an event's HubSpot page.
 	Marketing *hubspotsync.MarketingService
+	// History is the run history behind the organizer's Sync activity page.
+	History *datasync.History
 }
 
 // New builds the Echo server with every route.

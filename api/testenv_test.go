@@ -127,13 +127,15 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 	t.Cleanup(pxSrv.Close)
 	queue := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(3, 4)))
 	providers := append([]datasync.Provider{hubspotsync.New(hubspotsync.Options{DB: db, Portals: hs, Clock: clock, Logger: logger})}, extra...)
-	runner := datasync.NewRunner(db, queue, clock, logger, providers, datasync.RunnerOptions{Owner: "api-test"})
+	// As in main.go, runs and pulls go into the run history.
+	history := datasync.NewHistory(db, clock, logger, 0)
+	runner := datasync.NewRunner(db, queue, clock, logger, providers, datasync.RunnerOptions{Owner: "api-test", OnRound: history.RecordRound})
 	reg = datasync.NewProviders(db, clock, providers)
 	pokes := &atomic.Int32{}
 	poke := func() { pokes.Add(1) }
 	enq := datasync.NewEnqueuer(db, queue, poke, logger)
 	// As in main.go, stored orders go through the enqueue rules.
-	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger, RateLimit: -1, PasswordCost: bcrypt.MinCost, Listener: enq,
+	px := pretix.NewService(pretix.Config{DB: db, Box: box, Log: logger, RateLimit: -1, PasswordCost: bcrypt.MinCost, Listener: enq, OnPull: history.RecordPull,
 		ClientOptions: []pretixapi.Option{pretixapi.WithRetry(3, time.Millisecond, 5*time.Millisecond)}})
 	t.Cleanup(px.Close)
 	status := datasync.NewStatus(db, queue, clock, providers, poke)
@@ -148,7 +150,7 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 			OnChange: func(ctx context.Context, eventID int64) { enq.SetupChanged(ctx, eventID, hubspotsync.ProviderName) }}),
 		Pretix: px, SyncStatus: status, SyncNow: enq,
 		SyncBulk:  datasync.NewBulk(db, enq, px, clock),
-		Marketing: marketing})
+		Marketing: marketing, History: history})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)

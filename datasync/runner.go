@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -37,6 +38,15 @@ type Batch struct {
 	// the records it shares with others); Sync returning counts as a call.
 	// Nil outside the runner.
 	Overlap func()
+	// Stats, when set, is where the provider counts what the batch cost
+	// (for run history and metrics).
+	Stats *BatchStats
+}
+
+// BatchStats is what a provider reports a batch cost.
+type BatchStats struct {
+	Requests       atomic.Int64 // calls to the external system
+	RateLimitWaits atomic.Int64 // answers that said "too many requests"
 }
 
 // JobResult is what a provider did for one job of a batch.
@@ -101,16 +111,22 @@ type RoundStats struct {
 	Provider string
 	EventID  int64
 	Live     bool
+	Started  time.Time
 	Took     time.Duration
 	Outcomes map[OutcomeKind]int // jobs by outcome
 	Modes    map[string]int      // failed jobs by failure mode
 	Actions  map[string]int      // results by action (created, updated, nothing_to_do, skipped, …)
+	Requests int64               // calls the provider made (BatchStats)
+	Waits    int64               // rate-limit answers among them
 }
 
 // roundStats counts a batch's results.
-func roundStats(p Provider, b Batch, took time.Duration, res []JobResult) RoundStats {
-	st := RoundStats{Provider: p.Name(), EventID: b.EventID, Live: b.Live, Took: took,
+func roundStats(p Provider, b Batch, started time.Time, took time.Duration, res []JobResult) RoundStats {
+	st := RoundStats{Provider: p.Name(), EventID: b.EventID, Live: b.Live, Started: started, Took: took,
 		Outcomes: map[OutcomeKind]int{}, Modes: map[string]int{}, Actions: map[string]int{}}
+	if b.Stats != nil {
+		st.Requests, st.Waits = b.Stats.Requests.Load(), b.Stats.RateLimitWaits.Load()
+	}
 	for _, jr := range res {
 		st.Outcomes[jr.Outcome.Kind]++
 		if jr.Outcome.Kind == OutcomeFailed {
@@ -441,6 +457,7 @@ func (r *Runner) start(ctx context.Context, p Provider, b Batch, live bool) *inf
 	overlap := make(chan struct{})
 	var once sync.Once
 	b.Overlap = func() { once.Do(func() { close(overlap) }) }
+	b.Stats = &BatchStats{}
 	f := &inflight{b: b, done: make(chan []JobResult, 1), overlap: overlap}
 	go func() {
 		if err := r.loadOrders(ctx, &b); err != nil {
@@ -448,11 +465,11 @@ func (r *Runner) start(ctx context.Context, p Provider, b Batch, live bool) *inf
 			f.done <- failAll(b.Jobs, err)
 			return
 		}
-		started := time.Now()
+		started := r.clock.Now()
 		res := r.safeSync(ctx, p, b)
 		b.Overlap()
 		if r.onRound != nil {
-			r.onRound(roundStats(p, b, time.Since(started), res))
+			r.onRound(roundStats(p, b, started, r.clock.Since(started), res))
 		}
 		f.done <- res
 	}()

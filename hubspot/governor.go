@@ -187,6 +187,27 @@ func sleep(ctx context.Context, clock clockwork.Clock, d time.Duration) error {
 	}
 }
 
+// Counted makes every request sent with ctx count into requests, and the
+// 429 answers among them into limited (a sync run's cost).
+func Counted(ctx context.Context, requests, limited *atomic.Int64) context.Context {
+	return context.WithValue(ctx, countKey{}, counters{requests, limited})
+}
+
+type countKey struct{}
+
+type counters struct{ requests, limited *atomic.Int64 }
+
+func countRequest(ctx context.Context, status int) {
+	c, ok := ctx.Value(countKey{}).(counters)
+	if !ok {
+		return
+	}
+	c.requests.Add(1)
+	if status == 429 {
+		c.limited.Add(1)
+	}
+}
+
 // Urgent marks ctx's requests as live-lane work (a webhook order, Sync now,
 // Retry): the governor serves them before waiting bulk requests and, while
 // they keep coming, holds a share of the budget back from bulk work.

@@ -69,11 +69,12 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 		}
 		started := c.svc.clock.Now()
 		resp, err := c.exchange(ctx, req, payload, tok, sentAt)
+		status := 0 // no answer
+		if err == nil {
+			status = resp.status
+		}
+		countRequest(ctx, status)
 		if on := c.svc.opts.OnRequest; on != nil {
-			status := 0 // no answer
-			if err == nil {
-				status = resp.status
-			}
 			on(c.hubID, req.op, status, c.svc.clock.Since(started))
 		}
 		if err != nil {

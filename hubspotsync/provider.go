@@ -194,6 +194,9 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 		trace: fmt.Sprintf("ph%d-%d-", b.EventID, seq)}
 	// Earlier runs' calls first: later runs sharing records wait for them.
 	ctx = hubspot.Ordered(ctx, seq)
+	if b.Stats != nil {
+		ctx = hubspot.Counted(ctx, &b.Stats.Requests, &b.Stats.RateLimitWaits)
+	}
 	if b.Live {
 		ctx = hubspot.Urgent(ctx)
 	} else {
