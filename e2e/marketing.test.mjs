@@ -3,12 +3,26 @@
 // scan at the door (the pretix emulator's scanner page) marks them attended.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI, root } from './harness.mjs';
 
-let app, fakes, browser;
+let app, fakes, browser, axeSource;
+
+/** axe-core finds no serious or critical violation on the page. */
+async function accessible(page, name) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(async () => {
+    // @ts-ignore axe is injected above
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  });
+  assert.deepEqual(res, [], `${name}: axe-core serious/critical violations`);
+}
 const eventBase = '/organizers/democon/events/conf2026';
 
 before(async () => {
+  axeSource = await readFile(path.join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
   fakes = await startFakes({ orders: 5 });
   app = await startApp({
     env: { PRETIX_HUBSPOT_HUBSPOT_API_BASE: fakes.hubspot_api_base, PRETIX_HUBSPOT_HUBSPOT_APP_BASE: fakes.hubspot_app_base },
@@ -101,5 +115,43 @@ test('marketing events: enable, an order registers its attendee, a scan marks th
     await page.goto(app.url + eventBase + '/settings/hubspot');
     const cells = page.getByTestId('marketing-events').getByRole('row').nth(1).getByRole('cell');
     await cells.nth(2).getByText('1', { exact: true }).waitFor();
+    await accessible(page, 'HubSpot page with the marketing event');
+  });
+});
+
+test('sync activity: after a bulk run, the chart and the runs table show it', async () => {
+  await withPage(browser, 'sync-activity', async (page) => {
+    await page.goto(app.url + '/login');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('current-user').waitFor();
+    const bulk = await apiCall(page, 'POST', eventBase + '/sync-bulk', { all: true });
+    assert.ok(bulk.status === 200 || bulk.status === 202, JSON.stringify(bulk.body));
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const cur = await apiCall(page, 'GET', `${eventBase}/sync-bulk/${bulk.body.data.id}`);
+      const p = cur.body?.data;
+      if (p && p.pending === 0 && p.done > 0) break;
+      if (Date.now() > deadline) throw new Error('bulk run did not finish: ' + JSON.stringify(cur.body));
+      await page.waitForTimeout(250);
+    }
+
+    await page.goto(app.url + '/organizers/democon');
+    await page.getByRole('link', { name: 'Sync activity' }).click();
+    await page.getByRole('heading', { name: 'Sync activity', level: 1 }).waitFor();
+    await page.getByTestId('activity-chart').waitFor();
+    const totals = await page.getByTestId('activity-totals').textContent();
+    const [, orders, requests] = totals.match(/(\d+) orders synced, (\d+) HubSpot requests/);
+    assert.ok(Number(orders) >= 2 && Number(requests) > 0, totals);
+    const runs = page.getByTestId('activity-runs');
+    await runs.getByRole('cell', { name: /^Bulk sync/ }).first().waitFor();
+    await runs.getByRole('cell', { name: /^Live sync/ }).first().waitFor();
+    await runs.getByRole('cell', { name: 'Pull from pretix' }).first().waitFor();
+    await accessible(page, 'Sync activity');
+    // One event's runs only: no pulls.
+    await page.getByTestId('activity-event').selectOption('conf2026');
+    await runs.getByRole('cell', { name: 'Pull from pretix' }).first().waitFor({ state: 'detached' });
+    await runs.getByRole('cell', { name: /^Bulk sync/ }).first().waitFor();
   });
 });

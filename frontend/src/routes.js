@@ -11,6 +11,7 @@ import EventOrders from './pages/EventOrders.svelte';
 import Order from './pages/Order.svelte';
 import EventSyncProblems from './pages/EventSyncProblems.svelte';
 import OrganizerSyncProblems from './pages/OrganizerSyncProblems.svelte';
+import OrganizerSyncActivity from './pages/OrganizerSyncActivity.svelte';
 
 /** @type {{path: string, component: any, title: string}[]} */
 export const routes = [
@@ -23,6 +24,7 @@ export const routes = [
   { path: '/organizers/:org/events/:event/orders/:code', component: Order, title: 'Order' },
   { path: '/organizers/:org/events/:event/sync-problems', component: EventSyncProblems, title: 'Sync problems' },
   { path: '/organizers/:org/export/sync-problems', component: OrganizerSyncProblems, title: 'Data sync problems' },
+  { path: '/organizers/:org/export/sync-activity', component: OrganizerSyncActivity, title: 'Sync activity' },
   { path: '/organizers/:org/events/:event/settings/plugins', component: EventPlugins, title: 'Plugins' },
   { path: '/organizers/:org/events/:event/settings/hubspot', component: EventHubSpot, title: 'HubSpot Integration' },
   { path: '/organizers/:org/events/:event/settings/hubspot/mappings/:id', component: EventMappingEdit, title: 'Edit mapping' },
