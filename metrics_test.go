@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -18,59 +15,33 @@ import (
 	"pretix-hubspot/fakes/world"
 )
 
-// apiClient signs in to a running app and calls its API with the CSRF token.
-type apiClient struct {
-	t    *testing.T
-	base string
-	c    *http.Client
-	csrf string
-}
-
+// signIn signs in to a running app as the demo admin (the process tests'
+// browser), failing the test on any answer that is not 2xx.
 func signIn(t *testing.T, base string) *apiClient {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	a := &apiClient{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	b := newBrowser(t, base)
+	a := &apiClient{t: t, b: b}
+	a.call("POST", "/api/login", map[string]string{"username": demoUser, "password": demoPassword}, nil)
 	var sess struct {
 		Data struct {
 			CSRF string `json:"csrf_token"`
 		} `json:"data"`
 	}
 	a.call("GET", "/api/session", nil, &sess)
-	a.csrf = sess.Data.CSRF
-	a.call("POST", "/api/login", map[string]string{"username": demoUser, "password": demoPassword}, nil)
-	a.call("GET", "/api/session", nil, &sess)
-	a.csrf = sess.Data.CSRF
+	b.csrf = sess.Data.CSRF
 	return a
 }
 
-func (a *apiClient) call(method, path string, body, out any) int {
+type apiClient struct {
+	t *testing.T
+	b *browser
+}
+
+func (a *apiClient) call(method, path string, body, out any) {
 	a.t.Helper()
-	var rd *bytes.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
+	if st := a.b.do(a.t, method, path, body, out); st < 200 || st >= 300 {
+		a.t.Fatalf("%s %s: %d", method, path, st)
 	}
-	req, _ := http.NewRequest(method, a.base+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if a.csrf != "" {
-		req.Header.Set("X-CSRF-Token", a.csrf)
-	}
-	res, err := a.c.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode >= 300 {
-		var b bytes.Buffer
-		b.ReadFrom(res.Body)
-		a.t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b.String())
-	}
-	if out != nil {
-		json.NewDecoder(res.Body).Decode(out)
-	}
-	return res.StatusCode
 }
 
 func freeAddr(t *testing.T) string {
