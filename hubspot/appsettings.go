@@ -46,6 +46,10 @@ var scopePurposes = map[string]string{
 	"crm.schemas.deals.write":     "create a unique order-key property on deals for you",
 	ScopeMarketingEventsRead:      "read the marketing events of your pretix events",
 	ScopeMarketingEventsWrite:     "create marketing events and record registrations, attendance and cancellations",
+	ScopeLineItemsRead:            "find the line items of synced deals",
+	ScopeLineItemsWrite:           "create, update and remove the line items of deals",
+	ScopeLineItemsSchemas:         "create a unique ticket-key property on line items for you",
+	ScopeProducts:                 "create products for your pretix products, so line items point at them",
 }
 
 func scopeNeeds(scopes []string) []ScopeNeed {

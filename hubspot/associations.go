@@ -17,7 +17,7 @@ type AssociationResult struct {
 	Errors map[AssociationPair]*Error
 }
 
-var typeNames = map[ObjectType]string{Contacts: "CONTACT", Companies: "COMPANY", Deals: "DEAL"}
+var typeNames = map[ObjectType]string{Contacts: "CONTACT", Companies: "COMPANY", Deals: "DEAL", LineItems: "LINE_ITEM", Products: "PRODUCT"}
 
 // BatchAssociateDefault links pairs with HubSpot's default (unlabelled)
 // association type, which needs no type-id table. Large lists are split into

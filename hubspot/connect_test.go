@@ -22,7 +22,7 @@ func TestAuthorizeURL(t *testing.T) {
 	}
 	parsed, _ := url.Parse(u)
 	q := parsed.Query()
-	if q.Get("optional_scope") != "crm.schemas.contacts.write crm.schemas.companies.write crm.schemas.deals.write crm.objects.marketing_events.read crm.objects.marketing_events.write" ||
+	if q.Get("optional_scope") != "crm.schemas.contacts.write crm.schemas.companies.write crm.schemas.deals.write crm.objects.marketing_events.read crm.objects.marketing_events.write crm.objects.line_items.read crm.objects.line_items.write crm.schemas.line_items.write e-commerce" ||
 		q.Get("client_id") != "cid" || q.Get("redirect_uri") != "http://localhost:8080/cb" || q.Get("state") != "st" {
 		t.Errorf("query = %v", q)
 	}

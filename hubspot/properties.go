@@ -166,7 +166,7 @@ func (c *Client) CreateProperty(ctx context.Context, ot ObjectType, spec Propert
 			fmt.Sprintf("%q is not a valid HubSpot property name: start with a lower-case letter and use only lower-case letters, digits and _.", spec.Name)).WithField("name", "Invalid name.")
 	}
 	if spec.GroupName == "" {
-		spec.GroupName = map[ObjectType]string{Contacts: "contactinformation", Companies: "companyinformation", Deals: "dealinformation"}[ot]
+		spec.GroupName = map[ObjectType]string{Contacts: "contactinformation", Companies: "companyinformation", Deals: "dealinformation", LineItems: "lineiteminformation", Products: "productinformation"}[ot]
 	}
 	op := "create property " + string(ot) + "." + spec.Name
 	resp, err := c.do(ctx, request{op: op, method: http.MethodPost, path: "/crm/properties/" + APIVersion + "/" + string(ot), body: spec})

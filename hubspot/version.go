@@ -33,11 +33,24 @@ const (
 	Contacts  ObjectType = "contacts"
 	Companies ObjectType = "companies"
 	Deals     ObjectType = "deals"
+	// LineItems are what an order bought, each belonging to one deal.
+	LineItems ObjectType = "line_items"
+	// Products are the catalogue line items point at; they cannot be
+	// associated with anything.
+	Products ObjectType = "products"
 )
 
-var typeIDs = map[ObjectType]string{Contacts: "0-1", Companies: "0-2", Deals: "0-3"}
+var typeIDs = map[ObjectType]string{Contacts: "0-1", Companies: "0-2", Deals: "0-3", LineItems: "0-8", Products: "0-7"}
 
-// TypeID returns HubSpot's object type id (0-1, 0-2, 0-3).
+// Commerce scopes: optional, since only events with line items need them.
+const (
+	ScopeLineItemsRead    = "crm.objects.line_items.read"
+	ScopeLineItemsWrite   = "crm.objects.line_items.write"
+	ScopeLineItemsSchemas = "crm.schemas.line_items.write"
+	ScopeProducts         = "e-commerce"
+)
+
+// TypeID returns HubSpot's object type id (0-1, 0-2, 0-3, 0-8, 0-7).
 func (t ObjectType) TypeID() string { return typeIDs[t] }
 
 // Valid reports whether t is one of the supported object types.
@@ -51,7 +64,7 @@ func ParseObjectType(s string) (ObjectType, error) {
 			return t, nil
 		}
 	}
-	return "", fmt.Errorf("unknown HubSpot object type %q: use contacts, companies or deals", s)
+	return "", fmt.Errorf("unknown HubSpot object type %q: use contacts, companies, deals or line_items", s)
 }
 
 // RequiredScopes are requested as `scope` on the authorize URL.
@@ -67,7 +80,8 @@ var RequiredScopes = []string{
 // create the unique order-key property, the marketing event scopes serve
 // events that turn marketing events on; portals may grant them or not.
 var OptionalScopes = []string{"crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write",
-	ScopeMarketingEventsRead, ScopeMarketingEventsWrite}
+	ScopeMarketingEventsRead, ScopeMarketingEventsWrite,
+	ScopeLineItemsRead, ScopeLineItemsWrite, ScopeLineItemsSchemas, ScopeProducts}
 
 // MissingScopes returns the required scopes not in granted. Static tokens
 // never hold "oauth", so it is not required of them.

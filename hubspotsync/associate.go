@@ -54,12 +54,12 @@ func (r *run) associate() {
 			continue
 		}
 		for _, c := range o.contribs {
-			if c.obj == nil || len(c.mp.assocTo) == 0 {
+			if c.obj == nil || c.archive || len(c.mp.assocTo) == 0 {
 				continue
 			}
 			for _, e := range c.mp.assocTo {
 				for _, t := range o.contribs {
-					if t.mp.idx != e || t.obj == nil {
+					if t.mp.idx != e || t.obj == nil || t.archive {
 						continue
 					}
 					if c.posID != nil && t.posID != nil && *c.posID != *t.posID {

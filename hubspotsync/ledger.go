@@ -79,7 +79,7 @@ func (r *run) predecessor(ob *object) *hold {
 func (r *run) phases() []func(*object) bool {
 	appends := false
 	for _, ob := range r.objects {
-		ob.upsert = hubspot.IsUniqueKey(ob.ot, ob.idDef) && !r.p.perOrder
+		ob.upsert = hubspot.IsUniqueKey(ob.ot, ob.idDef) && !r.p.perOrder && !ob.archive
 		for _, c := range ob.contribs {
 			for _, w := range c.writes {
 				if w.mode != models.ModeOverwrite {

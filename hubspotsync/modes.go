@@ -17,6 +17,7 @@ const (
 	actionUpdated  = "updated"
 	actionNothing  = "nothing_to_do"
 	actionSkipped  = "skipped"
+	actionArchived = "archived"
 	listSeparator  = ";"
 	appendNotEmpty = "Add to list cannot add to the %s property “%s”, which already has a value (%q)."
 )
@@ -60,6 +61,13 @@ func (r *run) simulate(ob *object) *contribFailure {
 	}
 	exists := ob.exists
 	ob.simulated = true
+	if ob.archive {
+		for _, c := range ob.contribs {
+			c.applied, c.action = c.order.fail == nil, actionNothing
+		}
+		ob.final = state
+		return nil
+	}
 	for _, c := range ob.contribs {
 		c.applied = c.order.fail == nil
 		if !c.applied {

@@ -192,6 +192,9 @@ func compile(ctx context.Context, res *fields.Resolver, defs *propertyDefs, oms 
 			return nil, mappingErr("The HubSpot %s has an unknown HubSpot object type %q. Edit the mapping.", name, om.TargetType)
 		}
 		mp.ot = ot
+		if msg := SourceRule(om.SourceType, ot); msg != "" {
+			return nil, ruleBroken(name, msg)
+		}
 		if mp.id, err = res.Getter(om.IDField, mp.src); err != nil {
 			return nil, err
 		}

@@ -125,6 +125,8 @@ type contrib struct {
 	// applied says the last simulation of obj included this contribution
 	// (its order had not failed): only such orders share obj's fate.
 	applied bool
+	// archive: the line item of a canceled position, to be removed.
+	archive bool
 }
 
 type write struct {
@@ -153,6 +155,7 @@ type object struct {
 	simulated bool
 	hold      *hold // this run's hold, released once written
 	upsert    bool  // every row Overwrite by a unique key: written without a read
+	archive   bool  // a canceled position's line item: read, then archived
 }
 
 func (ob *object) subject() string {
@@ -358,6 +361,11 @@ func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 		c.action = actionSkipped
 		return
 	}
+	// A canceled ticket is no longer bought: its line item goes, while its
+	// contacts stay (as in pretix).
+	if mp.ot == hubspot.LineItems && pos != nil && pos.Canceled {
+		c.archive, c.writes = true, nil
+	}
 	key := string(mp.ot) + "\x00" + mp.m.IDProperty + "\x00" + c.idVal
 	ob := r.byKey[key]
 	if ob == nil {
@@ -366,6 +374,7 @@ func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 		r.byKey[key] = ob
 		r.objects = append(r.objects, ob)
 	}
+	ob.archive = c.archive
 	for _, w := range c.writes {
 		ob.defs[w.def.Name] = w.def
 	}

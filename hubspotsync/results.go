@@ -110,6 +110,8 @@ func (r *run) result(c *contrib, done bool, now time.Time) (models.SyncResult, b
 		sr.Action = actionNothing
 	}
 	sr.ExternalID = ob.recordID
-	sr.ExternalLink = r.conn.RecordURL(ob.ot, ob.recordID)
+	if !c.archive {
+		sr.ExternalLink = r.conn.RecordURL(ob.ot, ob.recordID)
+	}
 	return sr, true
 }

@@ -49,6 +49,9 @@ func IdentifierRule(ot hubspot.ObjectType, p *hubspot.Property) bool {
 // AssociationRule: HubSpot has no default association between two records
 // of one type.
 func AssociationRule(from, to hubspot.ObjectType) string {
+	if (from == hubspot.LineItems) != (to == hubspot.LineItems) && from != hubspot.Deals && to != hubspot.Deals {
+		return "A line item belongs to one deal, so line items can be associated with deals only."
+	}
 	if from == to {
 		return fmt.Sprintf("HubSpot has no default association between two %s; associate with mappings of other object types.", strings.ToLower(TargetLabel(from)))
 	}
@@ -59,6 +62,21 @@ var targetLabels = map[hubspot.ObjectType][2]string{
 	hubspot.Contacts:  {"Contacts", "Contact"},
 	hubspot.Companies: {"Companies", "Company"},
 	hubspot.Deals:     {"Deals", "Deal"},
+	hubspot.LineItems: {"Line items", "Line item"},
+	hubspot.Products:  {"Products", "Product"},
+}
+
+// MappingTargets are the object types a mapping may write; products are
+// written for line items, never by a mapping of their own.
+var MappingTargets = []hubspot.ObjectType{hubspot.Contacts, hubspot.Companies, hubspot.Deals, hubspot.LineItems}
+
+// SourceRule: a line item is one product an order bought, so only Order
+// position mappings make line items.
+func SourceRule(source string, ot hubspot.ObjectType) string {
+	if ot == hubspot.LineItems && source != models.SourcePosition {
+		return "A line item is one product of an order: map Order position to Line items."
+	}
+	return ""
 }
 
 // TargetLabel is an object type as people read it, e.g. "Contacts".

@@ -203,10 +203,17 @@ func (r *run) write(pick func(*object) bool) {
 		err  error
 	}
 	var tasks []task
+	archives := map[groupKey][]*object{}
 	for _, k := range keys {
 		var creates, updates, upserts []*object
 		for _, ob := range byGroup[k] {
 			switch {
+			case ob.archive:
+				if ob.exists {
+					archives[k] = append(archives[k], ob)
+				} else {
+					ob.unchanged()
+				}
 			case ob.upsert:
 				upserts = append(upserts, ob)
 			case !ob.exists:
@@ -249,6 +256,32 @@ func (r *run) write(pick func(*object) bool) {
 	for _, k := range keys {
 		if len(unsure[k]) > 0 {
 			r.settle(k, unsure[k])
+		}
+		for _, chunk := range chunks(archives[k], r.chunk()) {
+			r.archiveChunk(k, chunk)
+		}
+	}
+}
+
+// archiveChunk archives the records of canceled positions; the order's
+// result then says "archived" for them.
+func (r *run) archiveChunk(k groupKey, obs []*object) {
+	ids := make([]string, len(obs))
+	for i, ob := range obs {
+		ids[i] = ob.recordID
+	}
+	if err := r.cl.BatchArchive(r.ctx, k.ot, ids); err != nil {
+		for _, ob := range obs {
+			r.failObject(ob, failureOf(err, ob.subject()))
+		}
+		return
+	}
+	for _, ob := range obs {
+		ob.written = true
+		for _, c := range ob.contribs {
+			if c.applied {
+				c.action = actionArchived
+			}
 		}
 	}
 }

@@ -100,6 +100,7 @@ func buildDefs(x *index) []*def {
 	// Order position details
 	add(Field{Key: "ticket_id", Label: "Order code and position number", Category: CategoryPosition, Type: TypeText}, true, x.ticketID)
 	add(Field{Key: "position_id", Label: "Order position ID", Category: CategoryPosition, Type: TypeNumber}, true, x.positionID)
+	add(Field{Key: "event_ticket_id", Label: "Event, order code and position number", Category: CategoryPosition, Type: TypeText}, true, x.eventTicketID)
 	add(Field{Key: "ticket_price", Label: "Ticket price", Category: CategoryPosition, Type: TypeNumber}, true, x.ticketPrice)
 	add(Field{Key: "ticket_status", Label: "Ticket status", Category: CategoryPosition, Type: TypeChoice, Options: orderStatusOptions}, true, x.ticketStatus)
 	add(Field{Key: "voucher_code", Label: "Voucher code", Category: CategoryPosition, Type: TypeText}, true, x.voucherCode)

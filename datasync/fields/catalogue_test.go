@@ -12,6 +12,7 @@ import (
 var wantDevconCatalogue = []string{
 	"ticket_id S position",
 	"position_id N position",
+	"event_ticket_id S position",
 	"ticket_price N position",
 	"ticket_status C position",
 	"voucher_code S position",

@@ -13,6 +13,16 @@ func (x *index) ticketID(c Context) (Value, error) {
 	return StringValue(c.Order.Code + "-" + strconv.Itoa(c.Position.PositionID)), nil
 }
 
+// eventTicketID names one position across the organizer's events: the
+// line item key, as event_order_code is the deal's.
+func (x *index) eventTicketID(c Context) (Value, error) {
+	v, err := x.eventOrderCode(c)
+	if err != nil || v.IsEmpty() {
+		return v, err
+	}
+	return StringValue(v.Text() + "-" + strconv.Itoa(c.Position.PositionID)), nil
+}
+
 func (x *index) positionID(c Context) (Value, error) {
 	return NumberValue(strconv.FormatInt(c.Position.ID, 10)), nil
 }

@@ -22,7 +22,7 @@ type assocPair struct {
 
 func (s *Server) batchAssociateDefault(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	from, to, pt := c.objectType, c.toType, c.portal
-	if e := c.requireAllScopes("crm.objects."+from+".write", "crm.objects."+to+".write"); e != nil {
+	if e := c.requireAllScopes(objectScope(from, "write"), objectScope(to, "write")); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -61,6 +61,11 @@ func (s *Server) batchAssociateDefault(w http.ResponseWriter, r *http.Request, c
 				Message: "One or more associations are invalid", Context: map[string][]string{"INVALID_OBJECT_IDS": invalid}})
 			continue
 		}
+		if msg := pt.secondParent(from, p.From.ID, to, p.To.ID); msg != "" {
+			errs = append(errs, errorBody{Status: "error", Category: "VALIDATION_ERROR", SubCategory: "crm.associations.LINE_ITEM_HAS_PARENT",
+				Message: msg, Context: map[string][]string{"fromObjectId": {p.From.ID}, "toObjectId": {p.To.ID}}})
+			continue
+		}
 		pt.associate(from, p.From.ID, to, p.To.ID, typeID)
 		results = append(results,
 			map[string]any{"from": map[string]string{"id": p.From.ID}, "to": map[string]string{"id": p.To.ID}, "associationSpec": spec(typeID)},
@@ -96,7 +101,7 @@ func linkJSON(targets map[string]map[int]bool) []map[string]any {
 
 func (s *Server) batchReadAssociations(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	from, to := c.objectType, c.toType
-	if e := c.requireAllScopes("crm.objects."+from+".read", "crm.objects."+to+".read"); e != nil {
+	if e := c.requireAllScopes(objectScope(from, "read"), objectScope(to, "read")); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -127,7 +132,7 @@ func (s *Server) batchReadAssociations(w http.ResponseWriter, r *http.Request, c
 
 func (s *Server) listAssociations(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	from, to := c.objectType, c.toType
-	if e := c.requireAllScopes("crm.objects."+from+".read", "crm.objects."+to+".read"); e != nil {
+	if e := c.requireAllScopes(objectScope(from, "read"), objectScope(to, "read")); e != nil {
 		s.writeError(w, e)
 		return
 	}

@@ -67,7 +67,7 @@ func applyProps(st *objectStore, r *record, props map[string]string) {
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, c *callCtx) {
-	if e := c.requireAnyScope("crm.objects." + c.objectType + ".read"); e != nil {
+	if e := c.requireAnyScope(objectScope(c.objectType, "read")); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -99,7 +99,7 @@ func wantProps(ot, csv string) []string {
 }
 
 func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, c *callCtx) {
-	if e := c.requireAnyScope("crm.objects." + c.objectType + ".read"); e != nil {
+	if e := c.requireAnyScope(objectScope(c.objectType, "read")); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -141,7 +141,7 @@ type readRequest struct {
 
 func (s *Server) batchRead(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	ot := c.objectType
-	if e := c.requireAnyScope("crm.objects." + ot + ".read"); e != nil {
+	if e := c.requireAnyScope(objectScope(ot, "read")); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -284,7 +284,7 @@ func (s *Server) batchUpsert(w http.ResponseWriter, r *http.Request, c *callCtx)
 // nothing is written.
 func (s *Server) batchWrite(w http.ResponseWriter, c *callCtx, kind writeKind) {
 	ot, pt := c.objectType, c.portal
-	if e := c.requireAnyScope("crm.objects." + ot + ".write"); e != nil {
+	if e := c.requireAnyScope(objectScope(ot, "write")); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -455,6 +455,9 @@ func (s *Server) planWrite(c *callCtx, kind writeKind, x writeInput, pending map
 			rec = s.newRecord(pt, ot, id)
 		}
 		applyProps(pt.objects[ot], rec, norm)
+		if ot == "line_items" {
+			lineItemAmount(pt.objects[ot], rec)
+		}
 		s.touch(pt, ot, rec)
 		for _, l := range links {
 			pt.associate(ot, rec.id, l.toType, l.toID, l.typeID)

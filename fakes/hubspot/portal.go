@@ -11,13 +11,32 @@ var objectTypes = map[string]string{
 	"contacts": "contacts", "0-1": "contacts",
 	"companies": "companies", "0-2": "companies",
 	"deals": "deals", "0-3": "deals",
+	"line_items": "line_items", "0-8": "line_items",
+	"products": "products", "0-7": "products",
 }
 
 // hubspotTypeName is the upper-case singular HubSpot uses in messages.
-var hubspotTypeName = map[string]string{"contacts": "CONTACT", "companies": "COMPANY", "deals": "DEAL"}
+var hubspotTypeName = map[string]string{"contacts": "CONTACT", "companies": "COMPANY", "deals": "DEAL", "line_items": "LINE_ITEM", "products": "PRODUCT"}
 
 // typeIDs are the object type ids (0-1 …) used in messages and record links.
-var typeIDs = map[string]string{"contacts": "0-1", "companies": "0-2", "deals": "0-3"}
+var typeIDs = map[string]string{"contacts": "0-1", "companies": "0-2", "deals": "0-3", "line_items": "0-8", "products": "0-7"}
+
+// objectScope is the scope an object call needs: products belong to the
+// e-commerce scope, every other type has its own read and write scopes.
+func objectScope(objectType, verb string) string {
+	if objectType == "products" {
+		return "e-commerce"
+	}
+	return "crm.objects." + objectType + "." + verb
+}
+
+// schemaScope is the scope creating a property of the type needs.
+func schemaScope(objectType string) string {
+	if objectType == "products" {
+		return "e-commerce"
+	}
+	return "crm.schemas." + objectType + ".write"
+}
 
 // portal is one account's state.
 type portal struct {
@@ -118,7 +137,7 @@ func newPortal(p Portal, loc *time.Location, now time.Time) *portal {
 		pipelines: defaultPipelines(now),
 		links:     map[linkKey]map[string]map[int]bool{},
 	}
-	for _, t := range []string{"contacts", "companies", "deals"} {
+	for _, t := range []string{"contacts", "companies", "deals", "line_items", "products"} {
 		pt.objects[t] = newObjectStore()
 	}
 	return pt
@@ -185,9 +204,11 @@ func lastModifiedProp(objectType string) string {
 
 // defaultRead lists the properties returned when a read names none.
 var defaultRead = map[string][]string{
-	"contacts":  {"firstname", "lastname", "email"},
-	"companies": {"name", "domain"},
-	"deals":     {"dealname", "amount", "closedate", "pipeline", "dealstage"},
+	"contacts":   {"firstname", "lastname", "email"},
+	"companies":  {"name", "domain"},
+	"deals":      {"dealname", "amount", "closedate", "pipeline", "dealstage"},
+	"line_items": {"name", "quantity", "price", "amount", "hs_product_id"},
+	"products":   {"name", "price", "hs_sku"},
 }
 
 func (p *portal) addLink(fromType, fromID, toType, toID string, typeID int) {
@@ -222,9 +243,10 @@ var assocTypes = map[int]assocType{
 	3: {"deals", "contacts", false}, 4: {"contacts", "deals", false},
 	341: {"deals", "companies", false}, 5: {"deals", "companies", true},
 	342: {"companies", "deals", false}, 6: {"companies", "deals", true},
+	19: {"deals", "line_items", false}, 20: {"line_items", "deals", false},
 }
 
-var reverseType = map[int]int{279: 280, 280: 279, 1: 2, 2: 1, 3: 4, 4: 3, 341: 342, 342: 341, 5: 6, 6: 5}
+var reverseType = map[int]int{279: 280, 280: 279, 1: 2, 2: 1, 3: 4, 4: 3, 341: 342, 342: 341, 5: 6, 6: 5, 19: 20, 20: 19}
 
 // defaultTypeID is the unlabelled type associate/default uses for a pair.
 func defaultTypeID(from, to string) (int, bool) {

@@ -165,6 +165,29 @@ func defaultProperties(now time.Time) map[string][]*Property {
 			calc("hs_is_closed", "Is Deal Closed?", "bool", "calculation_equation", "dealinformation"),
 			calc("days_to_close", "Days to close", "number", "calculation_equation", "dealinformation"),
 		},
+		"line_items": {
+			std("name", "Name", "string", "text", "lineiteminformation"),
+			std("quantity", "Quantity", "number", "number", "lineiteminformation"),
+			std("price", "Unit price", "number", "number", "lineiteminformation"),
+			std("hs_product_id", "Product ID", "number", "number", "lineiteminformation"),
+			std("hs_sku", "SKU", "string", "text", "lineiteminformation"),
+			std("hs_line_item_currency_code", "Currency", "enumeration", "select", "lineiteminformation", currencies...),
+			std("hs_tax_rate", "Tax rate", "number", "number", "lineiteminformation"),
+			std("description", "Description", "string", "textarea", "lineiteminformation"),
+			calc("amount", "Net price", "number", "calculation_equation", "lineiteminformation"),
+			ro("createdate", "Create Date", "datetime", "date", "lineiteminformation"),
+			ro("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", "lineiteminformation"),
+			ro("hs_object_id", "Record ID", "number", "number", "lineiteminformation"),
+		},
+		"products": {
+			std("name", "Name", "string", "text", "productinformation"),
+			std("price", "Unit price", "number", "number", "productinformation"),
+			std("hs_sku", "SKU", "string", "text", "productinformation"),
+			std("description", "Description", "string", "textarea", "productinformation"),
+			ro("createdate", "Create Date", "datetime", "date", "productinformation"),
+			ro("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", "productinformation"),
+			ro("hs_object_id", "Record ID", "number", "number", "productinformation"),
+		},
 	}
 	stamp := now.UTC().Format(timeLayout)
 	for _, list := range m {
@@ -197,7 +220,7 @@ const maxUniquePerType = 10
 
 func (s *Server) listProperties(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	ot := c.objectType
-	if e := c.requireAnyScope("crm.objects."+ot+".read", "crm.schemas."+ot+".read"); e != nil {
+	if e := c.requireAnyScope(objectScope(ot, "read"), "crm.schemas."+ot+".read"); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -213,7 +236,7 @@ func (s *Server) listProperties(w http.ResponseWriter, r *http.Request, c *callC
 
 func (s *Server) getProperty(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	ot := c.objectType
-	if e := c.requireAnyScope("crm.objects."+ot+".read", "crm.schemas."+ot+".read"); e != nil {
+	if e := c.requireAnyScope(objectScope(ot, "read"), "crm.schemas."+ot+".read"); e != nil {
 		s.writeError(w, e)
 		return
 	}
@@ -242,7 +265,7 @@ type propertyCreate struct {
 
 func (s *Server) createProperty(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	ot := c.objectType
-	if e := c.requireAnyScope("crm.schemas." + ot + ".write"); e != nil {
+	if e := c.requireAnyScope(schemaScope(ot)); e != nil {
 		s.writeError(w, e)
 		return
 	}

@@ -21,7 +21,8 @@ var recordTmpl = withLayout(`
 {{end}}
 </div>`)
 
-var typeByID = map[string][2]string{"0-1": {"contacts", "Contact"}, "0-2": {"companies", "Company"}, "0-3": {"deals", "Deal"}}
+var typeByID = map[string][2]string{"0-1": {"contacts", "Contact"}, "0-2": {"companies", "Company"}, "0-3": {"deals", "Deal"},
+	"0-8": {"line_items", "Line item"}, "0-7": {"products", "Product"}}
 
 // recordPage answers the link the product builds for a record
 // (/contacts/<portal>/record/<type id>/<id>) with a simple read-only page,
@@ -59,7 +60,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 			data.Props = append(data.Props, struct{ Name, Value string }{k, v})
 		}
 	}
-	for _, toType := range []string{"contacts", "companies", "deals"} {
+	for _, toType := range []string{"contacts", "companies", "deals", "line_items"} {
 		for other := range pt.links[linkKey{t[0], id, toType}] {
 			label := other
 			if o := pt.objects[toType]; o != nil && o.byID[other] != nil {
@@ -98,7 +99,7 @@ func recordName(ot string, p map[string]string, id string) string {
 		if p["dealname"] != "" {
 			return p["dealname"]
 		}
-	case "companies":
+	case "companies", "line_items", "products":
 		if p["name"] != "" {
 			return p["name"]
 		}

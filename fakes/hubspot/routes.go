@@ -30,9 +30,11 @@ func (s *Server) routes() {
 	s.api("POST /crm/objects/{version}/{type}/batch/create", s.batchCreate)
 	s.api("POST /crm/objects/{version}/{type}/batch/update", s.batchUpdate)
 	s.api("POST /crm/objects/{version}/{type}/batch/upsert", s.batchUpsert)
+	s.api("POST /crm/objects/{version}/{type}/batch/archive", s.batchArchive)
 	s.api("GET /crm/objects/{version}/{type}/{id}/associations/{toType}", s.listAssociations)
 	s.api("POST /crm/associations/{version}/{type}/{toType}/batch/associate/default", s.batchAssociateDefault)
 	s.api("POST /crm/associations/{version}/{type}/{toType}/batch/read", s.batchReadAssociations)
+	s.api("POST /crm/associations/{version}/{type}/{toType}/batch/archive", s.batchDissociate)
 	// Marketing events, addressed by the creating app's external ids.
 	s.api("POST /marketing/marketing-events/{version}/events/upsert", s.upsertMarketingEvents)
 	s.api("GET /marketing/marketing-events/{version}/events/{externalEventId}", s.getMarketingEvent)

@@ -126,6 +126,14 @@ func (s *Server) validateProps(pt *portal, ot string, in map[string]propValue, e
 			out[name] = v
 		}
 	}
+	if ot == "line_items" || ot == "products" {
+		if f, err := strconv.ParseFloat(out["price"], 64); err == nil && f < 0 {
+			fail("price", "INVALID_PRICE", fmt.Sprintf("price %s is negative; a price cannot be negative.", out["price"]))
+		}
+	}
+	if ot == "line_items" && out["hs_product_id"] != "" && pt.findBy("products", "", out["hs_product_id"]) == nil {
+		fail("hs_product_id", "INVALID_PRODUCT", fmt.Sprintf("Product with id %s does not exist", out["hs_product_id"]))
+	}
 	if len(bad) == 0 {
 		return out, nil
 	}

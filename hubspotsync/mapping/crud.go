@@ -221,6 +221,8 @@ func defaultIdentifier(src fields.ObjectType, tgt hubspot.ObjectType) (field, pr
 			return "attendee_email", "email"
 		}
 		return "email", "email"
+	case hubspot.LineItems:
+		return "event_ticket_id", "pretix_line_item_key"
 	case hubspot.Deals:
 		if pos {
 			return "ticket_id", "pretix_ticket_id"
@@ -256,6 +258,9 @@ func (s *Service) Create(ctx context.Context, eventID int64, in CreateInput) (*M
 	}
 	tgt, err := parseTarget(in.TargetType, "target_type")
 	if err != nil {
+		return nil, err
+	}
+	if err := checkSource(src, tgt, "source_type"); err != nil {
 		return nil, err
 	}
 	ed, err := s.loadEvent(ctx, eventID)
@@ -369,6 +374,9 @@ func (s *Service) Update(ctx context.Context, eventID, id int64, in UpdateInput)
 	st := find(all, id)
 	if st == nil {
 		return nil, notFound(id)
+	}
+	if err := checkSource(src, hubspot.ObjectType(st.om.TargetType), "source_type"); err != nil {
+		return nil, err
 	}
 	rows := cleanRows(ed.res, in.Rows)
 	c := s.newChecker(ctx, ed)

@@ -113,6 +113,11 @@ func (s *Service) Import(ctx context.Context, eventID int64, doc *Export, replac
 			reasons = append(reasons, fmt.Sprintf("%s: unknown HubSpot object type %q", name, m.TargetType))
 			continue
 		}
+		if msg := hubspotsync.SourceRule(string(src), tgt); msg != "" {
+			errs[prefix+"source_type"] = msg
+			reasons = append(reasons, name+": "+msg)
+			continue
+		}
 		name = fmt.Sprintf("Mapping %d (%s → %s)", i+1, src.Label(), hubspotsync.TargetLabel(tgt))
 		if len(m.Rows) == 0 {
 			errs[prefix+"rows"] = "The identifier row is missing."

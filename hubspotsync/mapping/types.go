@@ -2,11 +2,13 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"pretix-hubspot/apperr"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/models"
 )
 
@@ -104,11 +106,19 @@ func parseSource(s, field string) (fields.ObjectType, error) {
 
 func parseTarget(s, field string) (hubspot.ObjectType, error) {
 	ot := hubspot.ObjectType(strings.ToLower(strings.TrimSpace(s)))
-	if !ot.Valid() {
-		return "", apperr.Invalid("target_type_invalid", fmt.Sprintf("%q is not a HubSpot object type this app writes; choose Contacts, Companies or Deals.", s)).
-			WithField(field, "Choose Contacts, Companies or Deals.")
+	if !slices.Contains(hubspotsync.MappingTargets, ot) {
+		return "", apperr.Invalid("target_type_invalid", fmt.Sprintf("%q is not a HubSpot object type this app writes; choose Contacts, Companies, Deals or Line items.", s)).
+			WithField(field, "Choose Contacts, Companies, Deals or Line items.")
 	}
 	return ot, nil
+}
+
+// checkSource applies hubspotsync.SourceRule as a field error.
+func checkSource(src fields.ObjectType, tgt hubspot.ObjectType, field string) error {
+	if msg := hubspotsync.SourceRule(string(src), tgt); msg != "" {
+		return apperr.Invalid("source_type_invalid", msg).WithField(field, msg)
+	}
+	return nil
 }
 
 func rowKey(i int, col string) string { return fmt.Sprintf("rows.%d.%s", i, col) }
