@@ -27,6 +27,7 @@ type assocGroup struct {
 // order objects and with objects of the same position. Orders that failed
 // get no associations (their retry makes them).
 func (r *run) associate() {
+	r.linked = map[pairKey]bool{}
 	var groups []*assocGroup
 	byTypes := map[[2]hubspot.ObjectType]*assocGroup{}
 	add := func(o *orderState, a, b *object) {
@@ -43,6 +44,7 @@ func (r *run) associate() {
 			byTypes[k] = g
 			groups = append(groups, g)
 		}
+		r.linked[newPairKey(a.ot, a.recordID, b.ot, b.recordID)] = true
 		p := hubspot.AssociationPair{FromID: a.recordID, ToID: b.recordID}
 		if _, seen := g.orders[p]; !seen {
 			g.pairs = append(g.pairs, p)

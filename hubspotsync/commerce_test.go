@@ -120,3 +120,53 @@ func TestLineItemRules(t *testing.T) {
 		}
 	}
 }
+
+func TestAChangedAttendeeIsDissociatedFromTheDeal(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.connect(hubA)
+	h.addProperties(hubA)
+	buyer := h.mapping(1, models.SourceOrder, "contacts", "email", "email", nil, "invoice_address_name_given_name>firstname:overwrite")
+	deal := h.mapping(2, models.SourceOrder, "deals", "event_order_code", "pretix_order_key", []int64{buyer}, "order_code>dealname:overwrite")
+	h.mapping(3, models.SourcePosition, "contacts", "attendee_email", "email", []int64{deal}, "attendee_name_given_name>firstname:if_empty")
+	dealContacts := func() string {
+		d, ok := h.fake.FindRecord(hubA, "deals", "pretix_order_key", "CONF-D1")
+		if !ok {
+			t.Fatal("no deal")
+		}
+		var emails []string
+		for id := range h.fake.Associations(hubA, "deals", d.ID, "contacts") {
+			c, _ := h.fake.FindRecord(hubA, "contacts", "", id)
+			emails = append(emails, c.Properties["email"])
+		}
+		sort.Strings(emails)
+		return strings.Join(emails, ",")
+	}
+	steps := []struct {
+		positions []pos
+		want      string
+	}{
+		{[]pos{{id: 51, email: "ann@example.org"}, {id: 52, email: "cleo@example.org"}}, "ann@example.org,buyer@example.org,cleo@example.org"},
+		// Ann hands her ticket to Bob: Bob is associated, Ann is not.
+		{[]pos{{id: 51, email: "bob@example.org"}, {id: 52, email: "cleo@example.org"}}, "bob@example.org,buyer@example.org,cleo@example.org"},
+		// Cleo's ticket becomes the buyer's own: the buyer stays associated.
+		{[]pos{{id: 51, email: "bob@example.org"}, {id: 52, email: "buyer@example.org"}}, "bob@example.org,buyer@example.org"},
+	}
+	for i, s := range steps {
+		h.addOrder(ord{code: "D1", email: "buyer@example.org", given: "Bea", at: t0.Add(time.Hour), positions: s.positions})
+		h.sync("D1")
+		h.done("D1")
+		if got := dealContacts(); got != s.want {
+			t.Fatalf("step %d: deal contacts %s, want %s", i+1, got, s.want)
+		}
+	}
+	// The contacts themselves are kept.
+	if _, ok := h.fake.FindRecord(hubA, "contacts", "email", "ann@example.org"); !ok {
+		t.Error("Ann's contact was deleted")
+	}
+	// Nothing stale left: another sync dissociates nothing.
+	before := h.requests("POST /crm/associations/{version}/contacts/deals/batch/archive")
+	h.sync("D1")
+	if n := h.requests("POST /crm/associations/{version}/contacts/deals/batch/archive"); n != before {
+		t.Errorf("dissociation calls went from %d to %d on an unchanged order", before, n)
+	}
+}

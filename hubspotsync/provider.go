@@ -104,6 +104,9 @@ type orderState struct {
 	contribs []*contrib
 	attend   []attendance        // marketing event participation wanted
 	mres     []models.SyncResult // participation results (participate)
+	// keep are earlier results still needed after a failed dissociation.
+	keep        []models.SyncResult
+	dissociated []hubspot.AssociationPair
 }
 
 func (o *orderState) failWith(f *failure) {
@@ -179,6 +182,10 @@ type run struct {
 	budget  int         // extra calls bisection may still spend
 	seq     int64       // start order among this process's runs
 	mk      *marketing  // nil unless the event writes marketing events
+	// previous are the orders' last results; linked the associations this
+	// run made (dissociate compares them).
+	previous map[int64][]models.SyncResult
+	linked   map[pairKey]bool
 }
 
 // Sync implements datasync.Provider: DESIGN §5 steps 1–8 for one event.
@@ -226,6 +233,7 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 		}
 		return r.results()
 	}
+	r.loadPrevious()
 	r.extract()
 	// Queued behind earlier runs on the records it shares with them, the
 	// next batch may start: its other records go ahead at once.
@@ -244,6 +252,7 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 		r.releaseRecords(pick)
 	}
 	r.associate()
+	r.dissociate()
 	r.participate()
 	return r.results()
 }

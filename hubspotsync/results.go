@@ -66,6 +66,7 @@ func (r *run) results() []datasync.JobResult {
 			continue
 		}
 		f := o.fail
+		jr.Results = append(jr.Results, o.keep...)
 		ej := f.errorJSON()
 		switch f.mode {
 		case modeWait:
