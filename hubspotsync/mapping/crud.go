@@ -242,7 +242,7 @@ func defaultIdentifier(src fields.ObjectType, tgt hubspot.ObjectType) (field, pr
 func defaultAssociations(all []*stored, tgt hubspot.ObjectType) []int64 {
 	ids := []int64{}
 	for _, st := range all {
-		if st.om.TargetType != string(tgt) {
+		if hubspotsync.AssociationRule(tgt, hubspot.ObjectType(st.om.TargetType)) == "" {
 			ids = append(ids, st.om.ID)
 		}
 	}
