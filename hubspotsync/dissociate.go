@@ -22,6 +22,9 @@ func newPairKey(at hubspot.ObjectType, aID string, bt hubspot.ObjectType, bID st
 // loadPrevious reads what the orders' last syncs wrote, so associations
 // that no longer hold can be removed.
 func (r *run) loadPrevious() {
+	if !r.associatesDeals() {
+		return
+	}
 	ids := make([]int64, 0, len(r.orders))
 	for _, o := range r.orders {
 		ids = append(ids, o.job.OrderID)
@@ -38,6 +41,20 @@ func (r *run) loadPrevious() {
 	for _, sr := range rows {
 		r.previous[sr.OrderID] = append(r.previous[sr.OrderID], sr)
 	}
+}
+
+// associatesDeals reports whether any mapping associates with a deal
+// mapping: only those associations are ever removed, so other events skip
+// the query.
+func (r *run) associatesDeals() bool {
+	for _, mp := range r.plans {
+		for _, e := range mp.assocTo {
+			if mp.ot == hubspot.Deals || r.plans[e].ot == hubspot.Deals {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dissociate removes the deal associations an order's last sync made that
