@@ -102,6 +102,7 @@ func buildDefs(x *index) []*def {
 	add(Field{Key: "position_id", Label: "Order position ID", Category: CategoryPosition, Type: TypeNumber}, true, x.positionID)
 	add(Field{Key: "event_ticket_id", Label: "Event, order code and position number", Category: CategoryPosition, Type: TypeText}, true, x.eventTicketID)
 	add(Field{Key: "ticket_price", Label: "Ticket price", Category: CategoryPosition, Type: TypeNumber}, true, x.ticketPrice)
+	add(Field{Key: "ticket_quantity", Label: "Quantity (1 per position)", Category: CategoryPosition, Type: TypeNumber}, true, x.ticketQuantity)
 	add(Field{Key: "ticket_status", Label: "Ticket status", Category: CategoryPosition, Type: TypeChoice, Options: orderStatusOptions}, true, x.ticketStatus)
 	add(Field{Key: "voucher_code", Label: "Voucher code", Category: CategoryPosition, Type: TypeText}, true, x.voucherCode)
 
@@ -156,6 +157,7 @@ func buildDefs(x *index) []*def {
 	// Product details
 	add(Field{Key: "product", Label: "Product and variation name", Category: CategoryProduct, Type: TypeText}, true, x.productName)
 	add(Field{Key: "product_id", Label: "Product ID", Category: CategoryProduct, Type: TypeNumber}, true, x.productID)
+	add(Field{Key: "product_sku", Label: "Product SKU (event, product and variation)", Category: CategoryProduct, Type: TypeText}, true, x.productSKU)
 	add(Field{Key: "product_is_admission", Label: "Product is admission product", Category: CategoryProduct, Type: TypeBool}, true, x.productIsAdmission)
 
 	// Order details
@@ -165,6 +167,7 @@ func buildDefs(x *index) []*def {
 	add(Field{Key: "order_code", Label: "Order code", Category: CategoryOrder, Type: TypeText}, false, x.orderCode)
 	add(Field{Key: "event_order_code", Label: "Event and order code", Category: CategoryOrder, Type: TypeText}, false, x.eventOrderCode)
 	add(Field{Key: "order_total", Label: "Order total", Category: CategoryOrder, Type: TypeNumber}, false, x.orderTotal)
+	add(Field{Key: "order_refunded_amount", Label: "Refunded amount", Category: CategoryOrder, Type: TypeNumber}, false, x.orderRefunded)
 	add(Field{Key: "order_status", Label: "Order status", Category: CategoryOrder, Type: TypeChoice, Options: orderStatusOptions}, false, x.orderStatus)
 	add(Field{Key: "order_date", Label: "Order date and time", Category: CategoryOrder, Type: TypeDateTime}, false, x.orderDate)
 	add(Field{Key: "payment_date", Label: "Payment date and time", Category: CategoryOrder, Type: TypeDateTime}, false, x.paymentDate)
@@ -197,6 +200,7 @@ func buildDefs(x *index) []*def {
 	// Event
 	add(Field{Key: "event_slug", Label: "Event short form", Category: CategoryEvent, Type: TypeText}, false, x.eventSlug)
 	add(Field{Key: "event_name", Label: "Event name", Category: CategoryEvent, Type: TypeText}, false, x.eventName)
+	add(Field{Key: "event_currency", Label: "Event currency", Category: CategoryEvent, Type: TypeText}, false, x.eventCurrency)
 	// For a series the dates come from the position's date, so order
 	// mappings can only read them when the event is a single date.
 	add(Field{Key: "event_date_from", Label: "Event start date", Category: CategoryEventOrDate, Type: TypeDateTime}, ev.HasSubevents, x.eventDate(false))

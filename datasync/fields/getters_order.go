@@ -1,9 +1,13 @@
 package fields
 
 import (
-	"pretix-hubspot/pretixwire"
+	"fmt"
+	"math/big"
 	"strings"
 	"time"
+
+	"pretix-hubspot/apperr"
+	"pretix-hubspot/pretixwire"
 )
 
 // Getters of order, invoice address and event fields.
@@ -141,4 +145,25 @@ func upperASCII(s string) string {
 		}
 	}
 	return s
+}
+
+func (x *index) eventCurrency(c Context) (Value, error) { return StringValue(x.ev.Currency), nil }
+
+// orderRefunded adds the refunds pretix has carried out ("done"); refunds
+// still in transit, failed or canceled have not returned any money yet.
+func (x *index) orderRefunded(c Context) (Value, error) {
+	sum := new(big.Rat)
+	for _, r := range c.Order.Refunds {
+		if r.State != "done" {
+			continue
+		}
+		a, ok := new(big.Rat).SetString(strings.TrimSpace(r.Amount))
+		if !ok {
+			return Value{}, apperr.Invalid(CodeValueMalformed, fmt.Sprintf(
+				"Refund %d of order %s has the amount %q, which is not a number. Correct it in pretix and sync the order again.",
+				r.LocalID, c.Order.Code, r.Amount))
+		}
+		sum.Add(sum, a)
+	}
+	return NumberValue(sum.FloatString(2)), nil
 }

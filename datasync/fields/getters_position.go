@@ -193,3 +193,19 @@ func (x *index) productIsAdmission(c Context) (Value, error) {
 	}
 	return BoolValue(it.admission), nil
 }
+
+// ticketQuantity is 1: a pretix position is one ticket or add-on, and a
+// line item without a quantity would count for nothing in a deal's amount.
+func (x *index) ticketQuantity(c Context) (Value, error) { return NumberValue("1"), nil }
+
+// productSKU names the product and variation uniquely within the
+// organizer's events, e.g. "CONF-P12-V3": a HubSpot product shared by the
+// event's line items.
+func (x *index) productSKU(c Context) (Value, error) {
+	p := c.Position
+	s := x.codePrefix + "P" + strconv.FormatInt(p.Item, 10)
+	if p.Variation != 0 {
+		s += "-V" + strconv.FormatInt(p.Variation, 10)
+	}
+	return StringValue(s), nil
+}

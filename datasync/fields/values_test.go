@@ -1,8 +1,10 @@
 package fields
 
 import (
-	"pretix-hubspot/pretixwire"
+	"strings"
 	"testing"
+
+	"pretix-hubspot/pretixwire"
 )
 
 // valueCase expects one field's value for the order (pos 0) or for the
@@ -53,6 +55,8 @@ func TestValuesPaidOrderWithAddon(t *testing.T) {
 		{0, "order_code", str("Q7XK9")},
 		{0, "event_order_code", str("DEVCON25-Q7XK9")},
 		{0, "order_total", num("420.50")},
+		{0, "order_refunded_amount", num("0.00")},
+		{0, "event_currency", str("EUR")},
 		{0, "order_status", choice("p")},
 		{0, "order_date", datetime("2025-03-01T09:12:44.512839Z")},
 		{0, "payment_date", datetime("2025-03-02T10:15:00Z")}, // latest confirmed, not the first or the failed one
@@ -108,6 +112,8 @@ func TestValuesPaidOrderWithAddon(t *testing.T) {
 		{1, "checkin_date_45", empty()},
 		{1, "product", str("Conference ticket – Regular")},
 		{1, "product_id", num("1345")},
+		{1, "product_sku", str("DEVCON25-P1345-V17")},
+		{1, "ticket_quantity", num("1")},
 		{1, "product_is_admission", boolean(true)},
 		{1, "event_date_from", datetime("2025-04-10T07:00:00Z")},
 		{1, "email", str("zoe.angstrom@analytical.example")},
@@ -132,6 +138,7 @@ func TestValuesPaidOrderWithAddon(t *testing.T) {
 		{2, "checkin_date_45", datetime("2025-04-10T14:00:05Z")},
 		{2, "product", str("WS Go perf")},
 		{2, "product_id", num("1350")},
+		{2, "product_sku", str("DEVCON25-P1350")},
 		{2, "product_is_admission", boolean(false)},
 
 		// position 3: second ticket, entered under an older name scheme
@@ -272,5 +279,38 @@ func TestGetterMatchesValue(t *testing.T) {
 				t.Errorf("%s: choice field gave kind %s", f.Key, a.Kind)
 			}
 		}
+	}
+}
+
+// TestRefundedAmount: only refunds pretix has carried out count.
+func TestRefundedAmount(t *testing.T) {
+	r := NewResolver(devcon(t))
+	for _, tc := range []struct {
+		name    string
+		refunds []pretixwire.Refund
+		want    string
+		wantErr bool
+	}{
+		{"none", nil, "0.00", false},
+		{"one done", []pretixwire.Refund{{State: "done", Amount: "49.00"}}, "49.00", false},
+		{"done ones add up, others do not count", []pretixwire.Refund{
+			{State: "done", Amount: "10.10"}, {State: "transit", Amount: "5.00"}, {State: "failed", Amount: "7.00"},
+			{State: "canceled", Amount: "1.00"}, {State: "done", Amount: "0.20"}}, "10.30", false},
+		{"malformed amount", []pretixwire.Refund{{LocalID: 2, State: "done", Amount: "ten"}}, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := loadOrder(t, "Q7XK9_paid_addon.json")
+			o.Refunds = tc.refunds
+			got, err := r.Value("order_refunded_amount", Context{Order: o})
+			if tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "not a number") {
+					t.Fatalf("err = %v, want a malformed amount", err)
+				}
+				return
+			}
+			if err != nil || !got.Equal(num(tc.want)) {
+				t.Fatalf("got %q, %v; want %s", got.Str, err, tc.want)
+			}
+		})
 	}
 }
