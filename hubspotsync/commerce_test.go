@@ -114,6 +114,9 @@ func TestLineItemRules(t *testing.T) {
 		{"contact with line item", AssociationRule("contacts", "line_items"), "with deals only"},
 		{"line item with deal", AssociationRule("line_items", "deals"), ""},
 		{"deal with contact", AssociationRule("deals", "contacts"), ""},
+		{"product link from the SKU", ProductLinkRule("line_items", "hs_product_id", "product_sku"), ""},
+		{"product link from a number", ProductLinkRule("line_items", "hs_product_id", "product_id"), "Product SKU"},
+		{"SKU into another property", ProductLinkRule("line_items", "hs_sku", "product_id"), ""},
 	} {
 		if (c.want == "") != (c.got == "") || !strings.Contains(c.got, c.want) {
 			t.Errorf("%s: %q, want %q", c.name, c.got, c.want)
@@ -168,5 +171,116 @@ func TestAChangedAttendeeIsDissociatedFromTheDeal(t *testing.T) {
 	h.sync("D1")
 	if n := h.requests("POST /crm/associations/{version}/contacts/deals/batch/archive"); n != before {
 		t.Errorf("dissociation calls went from %d to %d on an unchanged order", before, n)
+	}
+}
+
+// productSet is lineItemSet with the product link and a refund property.
+func (h *harness) productSet() {
+	h.addProperties(hubA)
+	h.must(h.fake.AddProperty(hubA, "line_items", hubspotfake.Property{Name: "pretix_line_item_key", Label: "pretix ticket", Type: "string", FieldType: "text", HasUniqueValue: true}))
+	h.must(h.fake.AddProperty(hubA, "deals", hubspotfake.Property{Name: "pretix_refunded_amount", Label: "Refunded", Type: "number", FieldType: "number"}))
+	stages := `{"n":"appointmentscheduled","p":"closedwon","e":"closedlost","c":"closedlost"}`
+	deal := h.mapping(1, models.SourceOrder, "deals", "event_order_code", "pretix_order_key", nil,
+		"order_code>dealname:overwrite", "order_total>amount:overwrite", "order_status>dealstage:overwrite:"+stages,
+		"order_refunded_amount>pretix_refunded_amount:overwrite")
+	h.mapping(2, models.SourcePosition, "line_items", "event_ticket_id", "pretix_line_item_key", []int64{deal},
+		"product>name:overwrite", "ticket_price>price:overwrite", "ticket_quantity>quantity:overwrite",
+		"product_sku>hs_product_id:overwrite", "product_sku>hs_sku:overwrite")
+}
+
+// productOf is the name of the product a line item links to.
+func (h *harness) productOf(key string) string {
+	h.t.Helper()
+	li, ok := h.fake.FindRecord(hubA, "line_items", "pretix_line_item_key", key)
+	if !ok {
+		h.t.Fatalf("no line item %s", key)
+	}
+	p, ok := h.fake.FindRecord(hubA, "products", "", li.Properties["hs_product_id"])
+	if !ok {
+		h.t.Fatalf("line item %s links to product %q, which does not exist", key, li.Properties["hs_product_id"])
+	}
+	return p.Properties["name"] + " " + p.Properties["pretix_product_sku"]
+}
+
+func TestProductsAreCreatedOnceAndFollowTheirLineItems(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.connect(hubA)
+	h.productSet()
+	h.addOrder(ord{code: "P1", email: "buyer@example.org", total: "20.00", at: t0.Add(time.Hour), positions: []pos{{id: 61}, {id: 62, item: 2}}})
+	h.addOrder(ord{code: "P2", email: "buyer@example.org", total: "10.00", at: t0.Add(2 * time.Hour), positions: []pos{{id: 71}}})
+	h.sync("P1", "P2")
+	h.done("P1", "P2")
+	products := h.fake.Records(hubA, "products")
+	if len(products) != 2 {
+		t.Fatalf("products = %d, want 2 (Ticket and Workshop): %+v", len(products), products)
+	}
+	for key, want := range map[string]string{"CONF-P1-1": "Ticket CONF-P1", "CONF-P1-2": "Workshop CONF-P2", "CONF-P2-1": "Ticket CONF-P1"} {
+		if got := h.productOf(key); got != want {
+			t.Errorf("line item %s links to %q, want %q", key, got, want)
+		}
+	}
+	if n := h.requests("POST /crm/objects/{version}/products/batch/upsert"); n != 1 {
+		t.Errorf("product upserts = %d, want 1 for both orders", n)
+	}
+	// Reused: a later order's line item links to the same product, and no
+	// product is written again.
+	h.addOrder(ord{code: "P3", email: "other@example.org", at: t0.Add(3 * time.Hour), positions: []pos{{id: 81}}})
+	h.sync("P3")
+	h.done("P3")
+	if got := h.productOf("CONF-P3-1"); got != "Ticket CONF-P1" {
+		t.Errorf("P3's line item links to %q", got)
+	}
+	// The product of P2's position is changed in pretix to the workshop:
+	// the line item follows, with its name, price and product.
+	h.addOrder(ord{code: "P2", email: "buyer@example.org", total: "25.00", at: t0.Add(2 * time.Hour), positions: []pos{{id: 71, item: 2, price: "25.00"}}})
+	h.sync("P2")
+	h.done("P2")
+	li, _ := h.fake.FindRecord(hubA, "line_items", "pretix_line_item_key", "CONF-P2-1")
+	if li.Properties["name"] != "Workshop" || li.Properties["amount"] != "25" && li.Properties["amount"] != "25.00" {
+		t.Errorf("changed line item = %v", li.Properties)
+	}
+	if got := h.productOf("CONF-P2-1"); got != "Workshop CONF-P2" {
+		t.Errorf("the changed line item links to %q", got)
+	}
+	if n := h.requests("POST /crm/objects/{version}/products/batch/upsert"); n != 1 {
+		t.Errorf("product upserts = %d after reuse, want still 1", n)
+	}
+	if len(h.fake.Records(hubA, "products")) != 2 {
+		t.Errorf("products = %d, want still 2", len(h.fake.Records(hubA, "products")))
+	}
+}
+
+func TestTheDealFollowsTheOrdersStatusAndRefunds(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.connect(hubA)
+	h.productSet()
+	deal := func() map[string]string {
+		d, ok := h.fake.FindRecord(hubA, "deals", "pretix_order_key", "CONF-S1")
+		if !ok {
+			t.Fatal("no deal")
+		}
+		return d.Properties
+	}
+	steps := []struct {
+		name               string
+		status, total      string
+		refunds            []map[string]any
+		stage, amount, ref string
+	}{
+		{"pending", "n", "20.00", nil, "appointmentscheduled", "20", "0"},
+		{"paid", "p", "20.00", nil, "closedwon", "20", "0"},
+		{"partly refunded", "p", "20.00", []map[string]any{{"local_id": 1, "state": "done", "amount": "5.00"}, {"local_id": 2, "state": "failed", "amount": "15.00"}}, "closedwon", "20", "5"},
+		{"canceled", "c", "0.00", []map[string]any{{"local_id": 1, "state": "done", "amount": "20.00"}}, "closedlost", "0", "20"},
+	}
+	num := func(s string) string { return strings.TrimSuffix(strings.TrimSuffix(s, ".00"), ".0") }
+	for _, s := range steps {
+		h.addOrder(ord{code: "S1", email: "buyer@example.org", status: s.status, total: s.total, refunds: s.refunds,
+			at: t0.Add(time.Hour), positions: []pos{{id: 91}, {id: 92, price: "10.00"}}})
+		h.sync("S1")
+		h.done("S1")
+		d := deal()
+		if d["dealstage"] != s.stage || num(d["amount"]) != s.amount || num(d["pretix_refunded_amount"]) != s.ref {
+			t.Errorf("%s: deal stage %q amount %q refunded %q, want %s %s %s", s.name, d["dealstage"], d["amount"], d["pretix_refunded_amount"], s.stage, s.amount, s.ref)
+		}
 	}
 }

@@ -240,6 +240,7 @@ func (h *harness) mapping(pos int, src, target, idField, idProp string, assoc []
 type pos struct {
 	id       int64
 	item     int64
+	price    string // default 10.00
 	email    string
 	given    string
 	diet     []string
@@ -255,6 +256,7 @@ type ord struct {
 	code, email, status, given, family, total string
 	at                                        time.Time
 	positions                                 []pos
+	refunds                                   []map[string]any // pretix refund objects
 }
 
 var dietIDs = map[string]int64{"VEG": 101, "GF": 102, "HALAL": 103}
@@ -273,6 +275,9 @@ func (h *harness) addOrder(o ord) int64 {
 		if p.item == 0 {
 			p.item = 1
 		}
+		if p.price == "" {
+			p.price = "10.00"
+		}
 		var answers []map[string]any
 		if len(p.diet) > 0 {
 			var ids []int64
@@ -285,7 +290,7 @@ func (h *harness) addOrder(o ord) int64 {
 		if p.topic != "" {
 			answers = append(answers, map[string]any{"question": 11, "question_identifier": "TOPIC", "answer": p.topic})
 		}
-		pm := map[string]any{"id": p.id, "positionid": i + 1, "item": p.item, "price": "10.00", "canceled": p.cancel,
+		pm := map[string]any{"id": p.id, "positionid": i + 1, "item": p.item, "price": p.price, "canceled": p.cancel,
 			"attendee_name": strings.TrimSpace(p.given + " Attendee"), "attendee_name_parts": map[string]string{"_scheme": "given_family", "given_name": p.given, "family_name": "Attendee"},
 			"attendee_email": p.email, "answers": answers}
 		if p.addonTo != 0 {
@@ -304,7 +309,7 @@ func (h *harness) addOrder(o ord) int64 {
 	raw, _ := json.Marshal(map[string]any{"code": o.code, "event": "conf", "status": o.status, "email": o.email, "locale": "en",
 		"datetime": o.at.Format(time.RFC3339), "last_modified": o.at.Format(time.RFC3339), "total": o.total,
 		"invoice_address": map[string]any{"name": o.given + " " + o.family, "name_parts": map[string]string{"_scheme": "given_family", "given_name": o.given, "family_name": o.family}},
-		"positions":       positions})
+		"positions":       positions, "refunds": o.refunds})
 	row := models.PretixOrder{OrganizerID: 1, EventID: h.event, EventSlug: "conf", Code: o.code, Status: o.status, Email: o.email,
 		Datetime: o.at, LastModified: o.at, Total: o.total, RawJSON: string(raw), FirstSeenAt: o.at, UpdatedAt: o.at}
 	if id, ok := h.orders[o.code]; ok {

@@ -51,20 +51,20 @@ func TestApplyModes(t *testing.T) {
 		changed bool
 		err     bool
 	}{
-		{"overwrite", write{&text, "B", models.ModeOverwrite}, "A", true, "B", true, false},
-		{"overwrite with empty clears", write{&text, "", models.ModeOverwrite}, "A", true, "", true, false},
-		{"fill if new on a new record", write{&text, "B", models.ModeIfNew}, "", false, "B", true, false},
-		{"fill if new on an existing empty field", write{&text, "B", models.ModeIfNew}, "", true, "", false, false},
-		{"fill if empty on an existing empty field", write{&text, "B", models.ModeIfEmpty}, "", true, "B", true, false},
-		{"fill if empty keeps a value", write{&text, "B", models.ModeIfEmpty}, "A", true, "A", false, false},
-		{"fill if empty never writes nothing", write{&text, "", models.ModeIfEmpty}, "", true, "", false, false},
-		{"add to text", write{&text, "B", models.ModeAppend}, "A", true, "A;B", true, false},
-		{"add to text once", write{&text, "B", models.ModeAppend}, "A;B", true, "A;B", false, false},
-		{"add several items to text", write{&text, "B;C;A", models.ModeAppend}, "A", true, "A;B;C", true, false},
-		{"add option", write{&multi, "vegan", models.ModeAppend}, "halal", true, "halal;vegan", true, false},
-		{"add to an empty number", write{&num, "3", models.ModeAppend}, "", true, "3", true, false},
-		{"add the same number again", write{&num, "3.0", models.ModeAppend}, "3", true, "3", false, false},
-		{"add to a filled number", write{&num, "4", models.ModeAppend}, "3", true, "3", false, true},
+		{"overwrite", write{def: &text, value: "B", mode: models.ModeOverwrite}, "A", true, "B", true, false},
+		{"overwrite with empty clears", write{def: &text, value: "", mode: models.ModeOverwrite}, "A", true, "", true, false},
+		{"fill if new on a new record", write{def: &text, value: "B", mode: models.ModeIfNew}, "", false, "B", true, false},
+		{"fill if new on an existing empty field", write{def: &text, value: "B", mode: models.ModeIfNew}, "", true, "", false, false},
+		{"fill if empty on an existing empty field", write{def: &text, value: "B", mode: models.ModeIfEmpty}, "", true, "B", true, false},
+		{"fill if empty keeps a value", write{def: &text, value: "B", mode: models.ModeIfEmpty}, "A", true, "A", false, false},
+		{"fill if empty never writes nothing", write{def: &text, value: "", mode: models.ModeIfEmpty}, "", true, "", false, false},
+		{"add to text", write{def: &text, value: "B", mode: models.ModeAppend}, "A", true, "A;B", true, false},
+		{"add to text once", write{def: &text, value: "B", mode: models.ModeAppend}, "A;B", true, "A;B", false, false},
+		{"add several items to text", write{def: &text, value: "B;C;A", mode: models.ModeAppend}, "A", true, "A;B;C", true, false},
+		{"add option", write{def: &multi, value: "vegan", mode: models.ModeAppend}, "halal", true, "halal;vegan", true, false},
+		{"add to an empty number", write{def: &num, value: "3", mode: models.ModeAppend}, "", true, "3", true, false},
+		{"add the same number again", write{def: &num, value: "3.0", mode: models.ModeAppend}, "3", true, "3", false, false},
+		{"add to a filled number", write{def: &num, value: "4", mode: models.ModeAppend}, "3", true, "3", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			state := map[string]string{tc.w.def.Name: tc.cur}

@@ -48,6 +48,8 @@ type mapPlan struct {
 	idDef   hubspot.Property
 	props   []propPlan
 	assocTo []int // indexes of earlier mapPlans this one associates with
+	// product names the product of a line item whose mapping links products.
+	product fields.Getter
 }
 
 // propPlan is one property row.
@@ -56,6 +58,7 @@ type propPlan struct {
 	def      hubspot.Property
 	mode     string
 	valueMap map[string]string
+	link     bool // the line item's product link: the value is a SKU to resolve
 }
 
 // resolverEntry caches an event's resolver: building it parses the whole
@@ -229,7 +232,15 @@ func compile(ctx context.Context, res *fields.Resolver, defs *propertyDefs, oms 
 			if msg := PropertyRule(ot, pm.Property, def); msg != "" {
 				return nil, ruleBroken(name, msg)
 			}
-			pp := propPlan{get: get, def: *def, mode: pm.Mode}
+			pp := propPlan{get: get, def: *def, mode: pm.Mode, link: IsProductLink(ot, pm.Property)}
+			if pp.link {
+				if msg := ProductLinkRule(ot, pm.Property, pm.PretixField); msg != "" {
+					return nil, ruleBroken(name, msg)
+				}
+				if mp.product, err = res.Getter("product", mp.src); err != nil {
+					return nil, err
+				}
+			}
 			if s := strings.TrimSpace(pm.ValueMapJSON); s != "" && s != "{}" && s != "null" {
 				if err := json.Unmarshal([]byte(s), &pp.valueMap); err != nil {
 					return nil, mappingErr("The value mapping of “%s” in the HubSpot %s cannot be read. Edit the value mapping.", pm.Property, name)

@@ -65,6 +65,7 @@ type Provider struct {
 	resolvers map[int64]resolverEntry
 	// participants serializes runs on a marketing event's contacts.
 	participants keyLocks
+	products     productCache
 }
 
 var _ datasync.Provider = (*Provider)(nil)
@@ -130,12 +131,16 @@ type contrib struct {
 	applied bool
 	// archive: the line item of a canceled position, to be removed.
 	archive bool
+	// sku and product name the HubSpot product a line item links to
+	// (linkProducts fills in the record id).
+	sku, product string
 }
 
 type write struct {
 	def   *hubspot.Property // the plan's: shared, never copied per order
 	value string            // converted; "" clears under Overwrite
 	mode  string
+	link  bool // the product link: value is set by linkProducts
 }
 
 // object is one HubSpot record the batch writes: every contribution with
@@ -235,6 +240,7 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 	}
 	r.loadPrevious()
 	r.extract()
+	r.linkProducts()
 	// Queued behind earlier runs on the records it shares with them, the
 	// next batch may start: its other records go ahead at once.
 	r.holdRecords()
@@ -251,6 +257,7 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 		// on (associations change no property).
 		r.releaseRecords(pick)
 	}
+	r.forgetProducts()
 	r.associate()
 	r.dissociate()
 	r.participate()
@@ -343,6 +350,14 @@ func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 	for i := range mp.props {
 		pp := &mp.props[i]
 		v, err := pp.get.Value(fc)
+		if err == nil && pp.link {
+			var name fields.Value
+			if name, err = mp.product.Value(fc); err == nil {
+				c.sku, c.product = v.Text(), name.Text()
+				c.writes = append(c.writes, write{def: &pp.def, mode: pp.mode, link: true})
+				continue
+			}
+		}
 		if err == nil {
 			var s string
 			if s, err = Convert(pp.def, v, pp.valueMap); err == nil {

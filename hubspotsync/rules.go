@@ -94,3 +94,27 @@ func SingularLabel(ot hubspot.ObjectType) string {
 	}
 	return string(ot)
 }
+
+// The product link of a line item: the property names the product's record
+// id, the field the SKU the sync finds or creates that product by.
+const (
+	ProductLinkProperty = "hs_product_id"
+	ProductSKUField     = "product_sku"
+	// ProductKeyProperty is the unique product property holding the SKU.
+	ProductKeyProperty = "pretix_product_sku"
+)
+
+// IsProductLink reports whether a row writes a line item's product link.
+func IsProductLink(ot hubspot.ObjectType, property string) bool {
+	return ot == hubspot.LineItems && property == ProductLinkProperty
+}
+
+// ProductLinkRule: the product link takes the product SKU, from which the
+// sync finds the product or creates it on first use; a number from pretix
+// would point at whatever HubSpot record happens to have that id.
+func ProductLinkRule(ot hubspot.ObjectType, property, field string) string {
+	if IsProductLink(ot, property) && field != ProductSKUField {
+		return "“Product ID” links the line item to a HubSpot product: map the pretix field “Product SKU (event, product and variation)” to it, and the sync creates the product on first use."
+	}
+	return ""
+}

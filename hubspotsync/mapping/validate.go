@@ -103,6 +103,13 @@ func (c *checker) check(ctx context.Context, src fields.ObjectType, tgt hubspot.
 		} else if !checkWritable(r, i, tgt, row.Property, p) {
 			continue
 		}
+		if hubspotsync.IsProductLink(tgt, row.Property) {
+			// Not a value but a reference the sync resolves: no type check.
+			if msg := hubspotsync.ProductLinkRule(tgt, row.Property, row.PretixField); msg != "" {
+				r.fail(i, "pretix_field", msg)
+			}
+			continue
+		}
 		if p == nil || !fieldOK {
 			continue
 		}
