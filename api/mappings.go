@@ -8,6 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/datasync"
+	"pretix-hubspot/hubspotsync"
 	"pretix-hubspot/hubspotsync/mapping"
 	"pretix-hubspot/models"
 )
@@ -15,7 +17,8 @@ import (
 // mappingsHandler serves an event's object mappings and their editor: CRUD,
 // order, suggestion, export/import/copy, value maps and the preview.
 type mappingsHandler struct {
-	svc *mapping.Service
+	svc       *mapping.Service
+	providers *datasync.Providers
 }
 
 func (h *mappingsHandler) event(c echo.Context) (*models.PretixEvent, error) {
@@ -267,4 +270,37 @@ func (h *mappingsHandler) previewOrders(c echo.Context) error {
 	}
 	list, err := h.svc.PreviewOrders(c.Request().Context(), ev.ID, c.QueryParam("q"), 20)
 	return respondData(c, list, err)
+}
+
+func (h *mappingsHandler) dealSuggestion(c echo.Context) error {
+	ev, err := h.event(c)
+	if err != nil {
+		return err
+	}
+	s, err := h.svc.SuggestDeals(c.Request().Context(), ev.ID)
+	return respondData(c, s, err)
+}
+
+// acceptDealSuggestion creates the suggested deal (and line item) mappings
+// and, when asked, turns on keeping the deals up to date.
+func (h *mappingsHandler) acceptDealSuggestion(c echo.Context) error {
+	ev, err := h.event(c)
+	if err != nil {
+		return err
+	}
+	var in mapping.DealSuggestionInput
+	if err := c.Bind(&in); err != nil {
+		return badJSON()
+	}
+	ctx := c.Request().Context()
+	list, err := h.svc.AcceptDeals(ctx, ev.ID, in)
+	if err != nil {
+		return err
+	}
+	if in.KeepUpToDate {
+		if _, err := h.providers.SetResync(ctx, ev.ID, hubspotsync.ProviderName, datasync.Resync{Paid: true, Changed: true, Canceled: true}); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusCreated, envelope{Data: list})
 }

@@ -25,7 +25,8 @@ func (h *pluginsHandler) list(c echo.Context) error {
 }
 
 type pluginInput struct {
-	Enabled *bool `json:"enabled"`
+	Enabled *bool            `json:"enabled"`
+	Resync  *datasync.Resync `json:"resync"`
 }
 
 func (h *pluginsHandler) set(c echo.Context) error {
@@ -34,13 +35,17 @@ func (h *pluginsHandler) set(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return badJSON()
 	}
-	if in.Enabled == nil {
+	ctx := c.Request().Context()
+	switch {
+	case in.Enabled == nil && in.Resync == nil:
 		return apperr.Invalid("plugin_enabled_missing", `Say whether the plugin is enabled: {"enabled": true} or {"enabled": false}.`).
 			WithField("enabled", "Required.")
+	case in.Enabled != nil && in.Resync != nil:
+		return apperr.Invalid("plugin_one_change", `Change one thing at a time: {"enabled": …} or {"resync": {"paid": …, "changed": …, "canceled": …}}.`)
+	case in.Resync != nil:
+		p, err := h.providers.SetResync(ctx, ev.ID, c.Param("plugin"), *in.Resync)
+		return respondData(c, p, err)
 	}
-	p, err := h.providers.SetEnabled(c.Request().Context(), ev.ID, c.Param("plugin"), *in.Enabled)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, envelope{Data: p})
+	p, err := h.providers.SetEnabled(ctx, ev.ID, c.Param("plugin"), *in.Enabled)
+	return respondData(c, p, err)
 }

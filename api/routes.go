@@ -72,7 +72,7 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	// Mappings: the field catalogue, the portal's properties and the mapping editor.
 	catH := &catalogueHandler{svc: d.Mappings}
 	evG.GET("/catalogue", catH.get)
-	mapH := &mappingsHandler{svc: d.Mappings}
+	mapH := &mappingsHandler{svc: d.Mappings, providers: d.Providers}
 	evG.GET("/hubspot/properties/:type", mapH.properties)
 	evG.POST("/hubspot/properties/:type/unique", mapH.createUniqueProperty)
 	mg := evG.Group("/mappings")
@@ -81,6 +81,8 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	mg.PUT("/order", mapH.reorder)
 	mg.GET("/suggestion", mapH.suggestion)
 	mg.POST("/suggestion", mapH.acceptSuggestion)
+	mg.GET("/deal-suggestion", mapH.dealSuggestion)
+	mg.POST("/deal-suggestion", mapH.acceptDealSuggestion)
 	mg.GET("/export", mapH.export)
 	mg.POST("/import", mapH.importDoc)
 	mg.POST("/copy", mapH.copyFrom)

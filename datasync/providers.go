@@ -31,8 +31,18 @@ type Plugin struct {
 	// PendingJobs counts the event's queued syncs of this provider; while
 	// the plugin is disabled they wait.
 	PendingJobs int64 `json:"pending_jobs"`
+	// Resync says which pretix changes queue an order that was already
+	// synced again; all off is pretix's behaviour (an order is sent once).
+	Resync Resync `json:"resync"`
 	// Message says what the last change did (set by SetEnabled).
 	Message string `json:"message,omitempty"`
+}
+
+// Resync are the re-sync triggers of a provider for an event.
+type Resync struct {
+	Paid     bool `json:"paid"`
+	Changed  bool `json:"changed"`
+	Canceled bool `json:"canceled"`
 }
 
 // PluginState is one entry of an event's "plugins" object.
@@ -99,6 +109,7 @@ func (ps *Providers) plugin(ctx context.Context, eventID int64, p Provider) (*Pl
 	switch {
 	case err == nil:
 		pl.Enabled = ep.Enabled
+		pl.Resync = Resync{Paid: ep.ResyncOnPaid, Changed: ep.ResyncOnChanged, Canceled: ep.ResyncOnCanceled}
 	case !errors.Is(err, gorm.ErrRecordNotFound):
 		return nil, apperr.Internal(fmt.Errorf("load %s plugin of event %d: %w", p.Name(), eventID, err))
 	}
@@ -143,6 +154,35 @@ func (ps *Providers) SetEnabled(ctx context.Context, eventID int64, name string,
 			label, pl.PendingJobs, waits, label)
 	default:
 		pl.Message = fmt.Sprintf("%s is disabled. The connection and mappings are kept. Pending syncs wait until you enable %s again.", label, label)
+	}
+	return pl, nil
+}
+
+// SetResync sets which pretix changes queue a synced order again. The
+// provider's row is created (disabled) when the event has none yet.
+func (ps *Providers) SetResync(ctx context.Context, eventID int64, name string, r Resync) (*Plugin, error) {
+	p, err := ps.find(name)
+	if err != nil {
+		return nil, err
+	}
+	now := ps.clock.Now().UTC()
+	row := models.EventProvider{EventID: eventID, Provider: name, ResyncOnPaid: r.Paid, ResyncOnChanged: r.Changed,
+		ResyncOnCanceled: r.Canceled, CreatedAt: now, UpdatedAt: now}
+	if err := ps.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "event_id"}, {Name: "provider"}},
+		DoUpdates: clause.Assignments(map[string]any{"resync_on_paid": r.Paid, "resync_on_changed": r.Changed,
+			"resync_on_canceled": r.Canceled, "updated_at": now}),
+	}).Create(&row).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("set %s re-sync triggers of event %d: %w", name, eventID, err))
+	}
+	pl, err := ps.plugin(ctx, eventID, p)
+	if err != nil {
+		return nil, err
+	}
+	if r.Paid || r.Changed || r.Canceled {
+		pl.Message = fmt.Sprintf("%s records are kept up to date: an order is synced again when it changes as chosen.", pl.Label)
+	} else {
+		pl.Message = fmt.Sprintf("An order is synced to %s once, when it is placed (as pretix does).", pl.Label)
 	}
 	return pl, nil
 }

@@ -90,7 +90,7 @@ func (p *Provider) Name() string { return ProviderName }
 
 // Description is the provider's line on the Plugins page.
 func (p *Provider) Description() string {
-	return "Export orders and attendees to HubSpot CRM as contacts, companies and deals."
+	return "Export orders and attendees to HubSpot CRM as contacts, companies, deals and line items."
 }
 
 // DisplayName implements datasync.Provider.
