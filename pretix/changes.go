@@ -13,7 +13,7 @@ type ChangeKind uint8
 const (
 	ChangeNew      ChangeKind = 1 << iota // first time seen
 	ChangeStatus                          // status or approval state
-	ChangeContents                        // positions, items, variations, prices, fees, total
+	ChangeContents                        // positions, items, variations, prices, fees, total, refunds done
 	ChangeContact                         // e-mails, phone, names, addresses, answers
 	ChangeOther                           // anything else pretix sends (check-ins, payments, comments, …)
 )

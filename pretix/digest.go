@@ -80,6 +80,15 @@ func contentsHash(o *pretixwire.Order) string {
 		d.b(f.Canceled)
 	}
 	d.s(o.Total)
+	// Refunds carried out change what the order is worth; orders without
+	// one keep the digest they had before refunds counted.
+	for _, r := range o.Refunds {
+		if r.State == "done" {
+			d.s("refund")
+			d.i(int64(r.LocalID))
+			d.s(r.Amount)
+		}
+	}
 	return d.sum()
 }
 

@@ -74,12 +74,15 @@ func TestClassifiesChanges(t *testing.T) {
 	}
 	mod(codes[0], "", func(o *pretixfake.Order) { o.Status = pretixfake.StatusCanceled })
 	mod(codes[1], "", func(o *pretixfake.Order) { o.Email = pretixfake.Str("changed@example.org") })
-	mod(codes[2], "", func(o *pretixfake.Order) { o.Positions[0].Price = "1.00" })
+	mod(codes[2], "", func(o *pretixfake.Order) { // a refund carried out changes what the order is worth
+		o.Refunds = append(o.Refunds, pretixfake.Refund{LocalID: 1, State: "done", Amount: "1.00"})
+	})
 	mod(codes[3], "", func(o *pretixfake.Order) {
 		o.Positions[0].Answers = append(o.Positions[0].Answers, pretixfake.Answer{Question: 1, QuestionIdentifier: "X", Answer: "new"})
 	})
 	mod(codes[4], "", func(o *pretixfake.Order) {
 		o.Positions[0].Checkins = append(o.Positions[0].Checkins, pretixfake.Checkin{ID: 99, List: 1, Datetime: pretixfake.T(t0), Type: "entry"})
+		o.Refunds = append(o.Refunds, pretixfake.Refund{LocalID: 1, State: "transit", Amount: "1.00"}) // not carried out yet
 	})
 	mod(codes[5], "", func(o *pretixfake.Order) {
 		o.Status = pretixfake.StatusCanceled

@@ -185,7 +185,10 @@ func (w *World) AddWebhook(target string) (int64, error) {
 // orders/<code>/scan?event=slug&position=id (an entry scan; the first
 // ticket when no position is given), GET and POST scan (a scanner page), POST
 // orders/<code>/city?event=slug&city=…&webhook=0 (change the invoice
-// address's city, with or without telling webhooks), POST webhooks?url=….
+// address's city, with or without telling webhooks), POST
+// orders/<code>/cancel-position?event=slug&position=id (the first ticket when
+// no position is given), POST orders/<code>/product?event=slug&position=id&item=id&variation=id,
+// POST orders/<code>/refund?event=slug&amount=12.50, POST webhooks?url=….
 func (w *World) control(rw http.ResponseWriter, r *http.Request) {
 	write := func(v any, err error) {
 		rw.Header().Set("Content-Type", "application/json")
@@ -233,6 +236,17 @@ func (w *World) control(rw http.ResponseWriter, r *http.Request) {
 	case "scan":
 		pos, _ := strconv.ParseInt(r.URL.Query().Get("position"), 10, 64)
 		write(w.Scan(ev, code, pos))
+	case "cancel-position":
+		pos, _ := strconv.ParseInt(r.URL.Query().Get("position"), 10, 64)
+		write(w.Pretix.CancelPosition(Organizer, ev, code, pos))
+	case "product":
+		q := r.URL.Query()
+		pos, _ := strconv.ParseInt(q.Get("position"), 10, 64)
+		item, _ := strconv.ParseInt(q.Get("item"), 10, 64)
+		variation, _ := strconv.ParseInt(q.Get("variation"), 10, 64)
+		write(w.Pretix.ChangeProduct(Organizer, ev, code, pos, item, variation))
+	case "refund":
+		write(w.Pretix.Refund(Organizer, ev, code, r.URL.Query().Get("amount")))
 	case "city":
 		act := ""
 		if r.URL.Query().Get("webhook") == "0" {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	pretixfake "pretix-hubspot/fakes/pretix"
 )
 
 func TestWorldServesSeededEmulatorsAndControl(t *testing.T) {
@@ -42,6 +44,37 @@ func TestWorldServesSeededEmulatorsAndControl(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || ord.Code == "" || len(w.Pretix.Orders(Organizer)) != before+1 {
 		t.Fatalf("place order: %d %q", res.StatusCode, ord.Code)
+	}
+	// Content changes on an order with a live ticket and something else:
+	// a refund too large is refused with the reason; canceling the first
+	// ticket lowers the total.
+	var multi pretixfake.Order
+	for i := 0; i < 50 && multi.Code == ""; i++ {
+		o, err := w.PlaceOrder("conf2026")
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, ticket := 0, false
+		for _, p := range o.Positions {
+			if !p.Canceled {
+				live++
+				ticket = ticket || p.AddonTo == nil
+			}
+		}
+		if live > 1 && ticket && o.Total != "0.00" {
+			multi = o
+		}
+	}
+	paid, _ := w.Pretix.MarkPaid(Organizer, "conf2026", multi.Code)
+	res, _ = http.Post(w.PretixURL+"/_fake/orders/"+multi.Code+"/refund?event=conf2026&amount=100000.00", "application/json", nil)
+	res.Body.Close()
+	if res.StatusCode != 400 {
+		t.Errorf("refund of more than was paid: %d", res.StatusCode)
+	}
+	res, _ = http.Post(w.PretixURL+"/_fake/orders/"+multi.Code+"/cancel-position?event=conf2026", "application/json", nil)
+	res.Body.Close()
+	if o, _ := w.Pretix.Order(Organizer, "conf2026", multi.Code); res.StatusCode != 200 || o.Total == paid.Total {
+		t.Errorf("cancel position: %d, total %s (was %s)", res.StatusCode, o.Total, paid.Total)
 	}
 	res, _ = http.Post(w.PretixURL+"/_fake/orders/"+ord.Code+"/cancel?event=conf2026", "application/json", nil)
 	res.Body.Close()
