@@ -117,7 +117,8 @@ func Start(o Options) (*World, error) {
 		"crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.companies.read", "crm.objects.companies.write",
 		"crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.contacts.read", "crm.schemas.companies.read",
 		"crm.schemas.deals.read", "crm.schemas.contacts.write", "crm.schemas.companies.write", "crm.schemas.deals.write",
-		"crm.objects.marketing_events.read", "crm.objects.marketing_events.write"}}}
+		"crm.objects.marketing_events.read", "crm.objects.marketing_events.write",
+		"crm.objects.line_items.read", "crm.objects.line_items.write", "crm.schemas.line_items.write", "e-commerce"}}}
 	w.HubSpot = hubspotfake.New(hopts)
 
 	mux := http.NewServeMux()
