@@ -114,5 +114,6 @@ test('suggested deal mapping with line items: an order brings its line items, a 
     }
     await page.goto(`${app.url}${eventBase}/orders/${order.code}`);
     await box.getByText('removed (the ticket was canceled)').first().waitFor();
+    await page.getByRole('region', { name: 'Order history' }).getByText(/^Removed \(ticket canceled\): Line item /).first().waitFor();
   });
 });

@@ -1,6 +1,7 @@
 package hubspotsync
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 	"testing"
@@ -88,6 +89,9 @@ func TestLineItemsFollowTheOrdersPositions(t *testing.T) {
 	if archived != 1 {
 		t.Errorf("archived results = %d, want 1: %+v", archived, h.results("L1"))
 	}
+	if logs := h.logs("L1"); len(logs) != 2 || !strings.Contains(logs[1].DataJSON, `"action":"archived"`) {
+		t.Errorf("the removal is not in the order's history: %+v", logs)
+	}
 
 	// Syncing again changes nothing and archives nothing twice.
 	before := h.requests("POST /crm/objects/{version}/line_items/batch/archive")
@@ -160,6 +164,20 @@ func TestAChangedAttendeeIsDissociatedFromTheDeal(t *testing.T) {
 		h.done("D1")
 		if got := dealContacts(); got != s.want {
 			t.Fatalf("step %d: deal contacts %s, want %s", i+1, got, s.want)
+		}
+		if i == 1 {
+			// The order's history says who is no longer on the deal.
+			logs := h.logs("D1")
+			var entry struct {
+				Dissociated []struct {
+					ObjectType string `json:"object_type"`
+					IDValue    string `json:"id_value"`
+				} `json:"dissociated"`
+			}
+			h.must(json.Unmarshal([]byte(logs[len(logs)-1].DataJSON), &entry))
+			if len(entry.Dissociated) != 1 || entry.Dissociated[0].IDValue != "ann@example.org" || entry.Dissociated[0].ObjectType != "contacts" {
+				t.Errorf("history entry of step 2: %s", logs[len(logs)-1].DataJSON)
+			}
 		}
 	}
 	// The contacts themselves are kept.

@@ -137,10 +137,8 @@ func (r *run) dissociate() {
 			}
 			continue
 		}
-		for p, os := range g.orders {
-			for _, o := range os {
-				o.dissociated = append(o.dissociated, p)
-			}
+		for o, rows := range g.keep {
+			o.unlinked = append(o.unlinked, rows...)
 		}
 	}
 }

@@ -18,8 +18,11 @@ const (
 	actionNothing  = "nothing_to_do"
 	actionSkipped  = "skipped"
 	actionArchived = "archived"
-	listSeparator  = ";"
-	appendNotEmpty = "Add to list cannot add to the %s property “%s”, which already has a value (%q)."
+	// actionDissociated marks, in a history entry, a record removed from
+	// the order's deal (the record itself stays).
+	actionDissociated = "dissociated"
+	listSeparator     = ";"
+	appendNotEmpty    = "Add to list cannot add to the %s property “%s”, which already has a value (%q)."
 )
 
 // simulateAll applies the modes of every object (DESIGN §5 step 4). An

@@ -106,8 +106,9 @@ type orderState struct {
 	attend   []attendance        // marketing event participation wanted
 	mres     []models.SyncResult // participation results (participate)
 	// keep are earlier results still needed after a failed dissociation.
-	keep        []models.SyncResult
-	dissociated []hubspot.AssociationPair
+	keep []models.SyncResult
+	// unlinked are the records dissociated from the order's deal.
+	unlinked []models.SyncResult
 }
 
 func (o *orderState) failWith(f *failure) {

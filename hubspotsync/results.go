@@ -43,7 +43,7 @@ func (r *run) results() []datasync.JobResult {
 			if sr.Action == actionSkipped {
 				continue
 			}
-			changed = changed || sr.Action == actionCreated || sr.Action == actionUpdated
+			changed = changed || sr.Action == actionCreated || sr.Action == actionUpdated || sr.Action == actionArchived
 			objs = append(objs, logObject{MappingID: sr.MappingID, PositionID: sr.PositionID, ObjectType: sr.ObjectType,
 				IDProperty: sr.IDProperty, IDValue: sr.IDValue, RecordID: sr.ExternalID, Link: sr.ExternalLink, Action: sr.Action})
 		}
@@ -55,11 +55,20 @@ func (r *run) results() []datasync.JobResult {
 					IDValue: sr.IDValue, RecordID: sr.ExternalID, Link: sr.ExternalLink, Action: sr.Action})
 			}
 		}
+		var unlinked []logObject
+		for _, sr := range o.unlinked {
+			unlinked = append(unlinked, logObject{MappingID: sr.MappingID, PositionID: sr.PositionID, ObjectType: sr.ObjectType,
+				IDProperty: sr.IDProperty, IDValue: sr.IDValue, RecordID: sr.ExternalID, Link: sr.ExternalLink, Action: actionDissociated})
+		}
 		if o.fail == nil {
 			jr.Outcome = datasync.Outcome{Kind: datasync.OutcomeDone}
 			// Like pretix, a run that changed nothing leaves no history entry.
-			if changed {
-				data, _ := json.Marshal(map[string]any{"provider": ProviderName, "objects": objs})
+			if changed || len(unlinked) > 0 {
+				entry := map[string]any{"provider": ProviderName, "objects": objs}
+				if len(unlinked) > 0 {
+					entry["dissociated"] = unlinked
+				}
+				data, _ := json.Marshal(entry)
 				jr.Log = append(jr.Log, models.OrderLog{Kind: datasync.LogTransferred, Message: msgTransferred, Time: now, DataJSON: string(data)})
 			}
 			out = append(out, jr)
