@@ -68,11 +68,12 @@ func TestDealSuggestionAPI(t *testing.T) {
 		return strings.Join(out, " ")
 	}
 	if got := props(deal); !strings.Contains(got, "event_order_code>pretix_order_key") || !strings.Contains(got, "order_status>dealstage") ||
-		!strings.Contains(got, "order_refunded_amount>pretix_refunded_amount") {
+		!strings.Contains(got, "order_refunded_amount>pretix_refunded_amount") || !strings.Contains(got, "event_currency>deal_currency_code") {
 		t.Errorf("deal rows: %s", got)
 	}
 	if got := props(items); !strings.Contains(got, "event_ticket_id>pretix_line_item_key") || !strings.Contains(got, "product_sku>hs_product_id") ||
-		!strings.Contains(got, "ticket_quantity>quantity") {
+		!strings.Contains(got, "ticket_quantity>quantity") || !strings.Contains(got, "ticket_tax_rate>hs_tax_rate") ||
+		!strings.Contains(got, "event_currency>hs_line_item_currency_code") {
 		t.Errorf("line item rows: %s", got)
 	}
 	for _, want := range []struct{ ot, name string }{{"deals", "pretix_order_key"}, {"deals", "pretix_refunded_amount"}, {"line_items", "pretix_line_item_key"}} {

@@ -66,6 +66,7 @@ type Position struct {
 	Variation         int64           `json:"variation"`
 	Subevent          int64           `json:"subevent"`
 	Price             string          `json:"price"`
+	TaxRate           string          `json:"tax_rate"` // percent, e.g. "19.00"
 	AttendeeName      string          `json:"attendee_name"`
 	AttendeeNameParts NameParts       `json:"attendee_name_parts"`
 	AttendeeEmail     string          `json:"attendee_email"`

@@ -102,6 +102,7 @@ func buildDefs(x *index) []*def {
 	add(Field{Key: "position_id", Label: "Order position ID", Category: CategoryPosition, Type: TypeNumber}, true, x.positionID)
 	add(Field{Key: "event_ticket_id", Label: "Event, order code and position number", Category: CategoryPosition, Type: TypeText}, true, x.eventTicketID)
 	add(Field{Key: "ticket_price", Label: "Ticket price", Category: CategoryPosition, Type: TypeNumber}, true, x.ticketPrice)
+	add(Field{Key: "ticket_tax_rate", Label: "Tax rate (%)", Category: CategoryPosition, Type: TypeNumber}, true, x.ticketTaxRate)
 	add(Field{Key: "ticket_quantity", Label: "Quantity (1 per position)", Category: CategoryPosition, Type: TypeNumber}, true, x.ticketQuantity)
 	add(Field{Key: "ticket_status", Label: "Ticket status", Category: CategoryPosition, Type: TypeChoice, Options: orderStatusOptions}, true, x.ticketStatus)
 	add(Field{Key: "voucher_code", Label: "Voucher code", Category: CategoryPosition, Type: TypeText}, true, x.voucherCode)
@@ -200,7 +201,9 @@ func buildDefs(x *index) []*def {
 	// Event
 	add(Field{Key: "event_slug", Label: "Event short form", Category: CategoryEvent, Type: TypeText}, false, x.eventSlug)
 	add(Field{Key: "event_name", Label: "Event name", Category: CategoryEvent, Type: TypeText}, false, x.eventName)
-	add(Field{Key: "event_currency", Label: "Event currency", Category: CategoryEvent, Type: TypeText}, false, x.eventCurrency)
+	// A choice of one, so it can be mapped onto HubSpot's currency options.
+	add(Field{Key: "event_currency", Label: "Event currency", Category: CategoryEvent, Type: TypeChoice,
+		Options: []Option{{Value: ev.Currency, Label: ev.Currency}}}, false, x.eventCurrency)
 	// For a series the dates come from the position's date, so order
 	// mappings can only read them when the event is a single date.
 	add(Field{Key: "event_date_from", Label: "Event start date", Category: CategoryEventOrDate, Type: TypeDateTime}, ev.HasSubevents, x.eventDate(false))

@@ -14,6 +14,7 @@ var wantDevconCatalogue = []string{
 	"position_id N position",
 	"event_ticket_id S position",
 	"ticket_price N position",
+	"ticket_tax_rate N position",
 	"ticket_quantity N position",
 	"ticket_status C position",
 	"voucher_code S position",
@@ -74,7 +75,7 @@ var wantDevconCatalogue = []string{
 	"invoice_address_vat_id S invoice_address O",
 	"event_slug S event O",
 	"event_name S event O",
-	"event_currency S event O",
+	"event_currency C event O",
 	"event_date_from W event_or_date O",
 	"event_date_to W event_or_date O",
 }

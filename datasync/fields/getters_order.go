@@ -147,7 +147,7 @@ func upperASCII(s string) string {
 	return s
 }
 
-func (x *index) eventCurrency(c Context) (Value, error) { return StringValue(x.ev.Currency), nil }
+func (x *index) eventCurrency(c Context) (Value, error) { return ChoiceValue(x.ev.Currency), nil }
 
 // orderRefunded adds the refunds pretix has carried out ("done"); refunds
 // still in transit, failed or canceled have not returned any money yet.

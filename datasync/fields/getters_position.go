@@ -209,3 +209,7 @@ func (x *index) productSKU(c Context) (Value, error) {
 	}
 	return StringValue(s), nil
 }
+
+func (x *index) ticketTaxRate(c Context) (Value, error) {
+	return NumberValue(strings.TrimSpace(c.Position.TaxRate)), nil
+}

@@ -20,9 +20,9 @@ import (
 // date and refunds, and optionally a line item per position linked to the
 // HubSpot product of its pretix product. pretix writes a deal once; this
 // suggestion is meant to be kept up to date (the handler turns the re-sync
-// triggers on when asked). The currency is left to the portal: HubSpot's
-// currency properties accept only the account's currencies, which pretix
-// cannot know.
+// triggers on when asked). The currency is written only where the
+// account has the event's currency: HubSpot's currency properties accept
+// only the account's currencies.
 
 // Custom properties the suggestion creates where the portal lacks them.
 const (
@@ -89,6 +89,7 @@ func dealCandidates(stages map[string]string) []candidate {
 		{RowInput{PretixField: "order_status", Property: "dealstage", Mode: models.ModeOverwrite, ValueMap: stages}, false},
 		{RowInput{PretixField: "payment_date", Property: "closedate", Mode: models.ModeOverwrite}, true},
 		{RowInput{PretixField: "order_refunded_amount", Property: refundedProperty, Mode: models.ModeOverwrite}, true},
+		{RowInput{PretixField: "event_currency", Property: "deal_currency_code", Mode: models.ModeOverwrite}, true},
 	}
 }
 
@@ -98,6 +99,8 @@ var lineItemCandidates = []candidate{
 	{RowInput{PretixField: "ticket_price", Property: "price", Mode: models.ModeOverwrite}, false},
 	{RowInput{PretixField: "ticket_quantity", Property: "quantity", Mode: models.ModeOverwrite}, false},
 	{RowInput{PretixField: "product_sku", Property: "hs_sku", Mode: models.ModeOverwrite}, true},
+	{RowInput{PretixField: "ticket_tax_rate", Property: "hs_tax_rate", Mode: models.ModeOverwrite}, true},
+	{RowInput{PretixField: "event_currency", Property: "hs_line_item_currency_code", Mode: models.ModeOverwrite}, true},
 }
 
 var productRow = RowInput{PretixField: hubspotsync.ProductSKUField, Property: hubspotsync.ProductLinkProperty, Mode: models.ModeOverwrite}
@@ -194,7 +197,19 @@ func (s *Service) planDeals(ctx context.Context, ed *eventData, sc *schema) (*de
 			}
 		}
 		p := props[name]
-		return p != nil && hubspotsync.PropertyRule("", name, p) == ""
+		if p == nil || hubspotsync.PropertyRule("", name, p) != "" {
+			return false
+		}
+		if p.Type == "enumeration" && !p.ExternalOptions {
+			// Only currency rows here: kept when the account has the event's.
+			for _, o := range p.Options {
+				if o.Value == ed.res.Event().Currency {
+					return true
+				}
+			}
+			return false
+		}
+		return true
 	}
 	planned := []string{dealKeyProperty}
 	for _, c := range plan.create {
