@@ -130,7 +130,7 @@ type ResultView struct {
 	IDValue       string    `json:"id_value"`
 	ExternalID    string    `json:"external_id"`
 	Link          string    `json:"link"`
-	Action        string    `json:"action"` // created, updated, nothing_to_do, skipped
+	Action        string    `json:"action"` // created, updated, nothing_to_do, skipped, archived, left_deal
 	TransmittedAt time.Time `json:"transmitted_at"`
 }
 

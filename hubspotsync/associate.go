@@ -67,6 +67,9 @@ func (r *run) associate() {
 					if c.posID != nil && t.posID != nil && *c.posID != *t.posID {
 						continue
 					}
+					if (c.canceled || t.canceled) && (c.obj.ot == hubspot.Deals || t.obj.ot == hubspot.Deals) {
+						continue // a canceled ticket's attendee leaves the deal (dissociate)
+					}
 					add(o, c.obj, t.obj)
 				}
 			}

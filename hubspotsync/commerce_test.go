@@ -157,6 +157,9 @@ func TestAChangedAttendeeIsDissociatedFromTheDeal(t *testing.T) {
 		{[]pos{{id: 51, email: "bob@example.org"}, {id: 52, email: "cleo@example.org"}}, "bob@example.org,buyer@example.org,cleo@example.org"},
 		// Cleo's ticket becomes the buyer's own: the buyer stays associated.
 		{[]pos{{id: 51, email: "bob@example.org"}, {id: 52, email: "buyer@example.org"}}, "bob@example.org,buyer@example.org"},
+		// A third ticket for Dan, then canceled: Dan leaves the deal.
+		{[]pos{{id: 51, email: "bob@example.org"}, {id: 52, email: "buyer@example.org"}, {id: 53, email: "dan@example.org"}}, "bob@example.org,buyer@example.org,dan@example.org"},
+		{[]pos{{id: 51, email: "bob@example.org"}, {id: 52, email: "buyer@example.org"}, {id: 53, email: "dan@example.org", cancel: true}}, "bob@example.org,buyer@example.org"},
 	}
 	for i, s := range steps {
 		h.addOrder(ord{code: "D1", email: "buyer@example.org", given: "Bea", at: t0.Add(time.Hour), positions: s.positions})

@@ -30,7 +30,7 @@ func (r *run) loadPrevious() {
 		ids = append(ids, o.job.OrderID)
 	}
 	var rows []models.SyncResult
-	if err := r.p.db.WithContext(r.ctx).Where("order_id IN ? AND provider = ? AND external_id <> ''", ids, ProviderName).
+	if err := r.p.db.WithContext(r.ctx).Where("order_id IN ? AND provider = ? AND external_id <> '' AND action <> ?", ids, ProviderName, actionLeftDeal).
 		Find(&rows).Error; err != nil {
 		// Without them nothing is dissociated this time; the next sync of
 		// the order tries again.

@@ -21,8 +21,11 @@ const (
 	// actionDissociated marks, in a history entry, a record removed from
 	// the order's deal (the record itself stays).
 	actionDissociated = "dissociated"
-	listSeparator     = ";"
-	appendNotEmpty    = "Add to list cannot add to the %s property “%s”, which already has a value (%q)."
+	// actionLeftDeal: a canceled ticket's record, no longer associated
+	// with the order's deal.
+	actionLeftDeal = "left_deal"
+	listSeparator  = ";"
+	appendNotEmpty = "Add to list cannot add to the %s property “%s”, which already has a value (%q)."
 )
 
 // simulateAll applies the modes of every object (DESIGN §5 step 4). An

@@ -132,6 +132,9 @@ type contrib struct {
 	applied bool
 	// archive: the line item of a canceled position, to be removed.
 	archive bool
+	// canceled: from a canceled position, whose attendee is no longer
+	// part of the order's deal.
+	canceled bool
 	// sku and product name the HubSpot product a line item links to
 	// (linkProducts fills in the record id).
 	sku, product string
@@ -344,7 +347,7 @@ func (r *run) contribute(o *orderState, mp *mapPlan, pos *pretixwire.Position) {
 	c := &contrib{order: o, mp: mp}
 	if pos != nil {
 		id := pos.ID
-		c.posID = &id
+		c.posID, c.canceled = &id, pos.Canceled
 	}
 	// Properties come first, as in pretix: a broken row fails the order
 	// even when the identifier is empty.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"pretix-hubspot/datasync"
+	"pretix-hubspot/hubspot"
 	"pretix-hubspot/models"
 )
 
@@ -123,5 +124,23 @@ func (r *run) result(c *contrib, done bool, now time.Time) (models.SyncResult, b
 	if !c.archive {
 		sr.ExternalLink = r.conn.RecordURL(ob.ot, ob.recordID)
 	}
+	if c.canceled && !c.archive && r.withDeal(c.mp) {
+		// Not associated with the deal any more: the next sync has nothing
+		// to remove (loadPrevious skips it).
+		sr.Action = actionLeftDeal
+	}
 	return sr, true
+}
+
+// withDeal reports whether a mapping's records are associated with a deal
+// mapping's, in either direction.
+func (r *run) withDeal(mp *mapPlan) bool {
+	for _, other := range r.plans {
+		for _, e := range other.assocTo {
+			if (other == mp && r.plans[e].ot == hubspot.Deals) || (e == mp.idx && other.ot == hubspot.Deals) {
+				return true
+			}
+		}
+	}
+	return false
 }

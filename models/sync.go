@@ -81,7 +81,7 @@ type SyncResult struct {
 	IDValue       string
 	ExternalID    string
 	ExternalLink  string
-	Action        string // created, updated, nothing_to_do
+	Action        string // created, updated, nothing_to_do, skipped, archived (a canceled ticket's line item), left_deal (a canceled ticket's record taken off the deal)
 	TransmittedAt time.Time
 }
 
