@@ -211,7 +211,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		onRequest, onWebhook = mx.OnHubSpotRequest, mx.OnWebhook
 	}
 	// The run history: one row per sync run and per pull (Sync activity).
-	history := datasync.NewHistory(db, clock, logger, datasync.DefaultHistoryKeep)
+	history := datasync.NewHistory(db, clock, logger, time.Duration(cfg.HistoryDays)*24*time.Hour)
 	onRound = func(st datasync.RoundStats) {
 		history.RecordRound(st)
 		if mx != nil {

@@ -35,6 +35,9 @@ type Config struct {
 	LogLevel     string   // debug, info, warn, error
 	LogFormat    string   // text or json
 
+	// HistoryDays is how long the run history (Sync activity) is kept.
+	HistoryDays int
+
 	// SyncMaxAttempts is how often a temporarily failing sync is tried
 	// before it counts as "auto-retry limit exceeded".
 	SyncMaxAttempts int
@@ -75,7 +78,7 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 	var raw struct {
 		addr, dataDir, baseURL, secretKey, allowedHosts, syncCron, logLevel, logFormat string
 		metricsAddr                                                                    string
-		syncAttempts, hashMemory, hashConcurrency, memoryLimit                         string
+		syncAttempts, hashMemory, hashConcurrency, memoryLimit, historyDays            string
 		hsID, hsSecret, hsAPI, hsApp                                                   string
 	}
 	opts := []option{
@@ -87,6 +90,7 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 		{"allowed-hosts", "", "comma-separated extra Host header values to accept", &raw.allowedHosts},
 		{"sync-cron", "5-55/10 * * * *", "cron schedule of the pull and sync loop", &raw.syncCron},
 		{"sync-max-attempts", "5", "attempts of a temporarily failing sync before it needs a person (backoff grows from 6 minutes)", &raw.syncAttempts},
+		{"history-days", "30", "days the run history of the Sync activity page is kept, 1 to 3650", &raw.historyDays},
 		{"password-hash-memory", "64", "memory cost of one password hash (argon2id) in MiB, 8 to 1024", &raw.hashMemory},
 		{"password-hash-concurrency", "2", "password hashes computed at once (sign-in, setup); more wait briefly or are refused", &raw.hashConcurrency},
 		{"memory-limit", strconv.Itoa(DefaultMemoryLimitMiB), "soft limit of the Go heap in MiB, 0 for none: the garbage collector works harder near it instead of letting the heap double (password hashes add their own memory while they run; GOMEMLIMIT, when set, wins)", &raw.memoryLimit},
@@ -169,6 +173,11 @@ func Load(args []string, env func(string) string, stderr io.Writer) (*Config, er
 		errs = append(errs, fmt.Errorf("--sync-max-attempts %q must be a whole number from 1 to 20", raw.syncAttempts))
 	} else {
 		c.SyncMaxAttempts = n
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(raw.historyDays)); err != nil || n < 1 || n > 3650 {
+		errs = append(errs, fmt.Errorf("--history-days %q must be a whole number of days from 1 to 3650", raw.historyDays))
+	} else {
+		c.HistoryDays = n
 	}
 	if n, err := strconv.Atoi(strings.TrimSpace(raw.hashMemory)); err != nil || n < 8 || n > 1024 {
 		errs = append(errs, fmt.Errorf("--password-hash-memory %q must be a whole number of MiB from 8 to 1024", raw.hashMemory))

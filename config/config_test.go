@@ -29,6 +29,17 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{name: "bad sync attempts", args: []string{"--sync-max-attempts", "0"}, wantErr: "--sync-max-attempts"},
+		{name: "history kept 30 days by default", check: func(t *testing.T, c *Config) {
+			if c.HistoryDays != 30 {
+				t.Fatalf("history days %d", c.HistoryDays)
+			}
+		}},
+		{name: "history days from env", env: map[string]string{"PRETIX_HUBSPOT_HISTORY_DAYS": "90"}, check: func(t *testing.T, c *Config) {
+			if c.HistoryDays != 90 {
+				t.Fatalf("history days %d", c.HistoryDays)
+			}
+		}},
+		{name: "bad history days", args: []string{"--history-days", "0"}, wantErr: "--history-days"},
 		{name: "memory limit by default", check: func(t *testing.T, c *Config) {
 			if c.MemoryLimitMiB != DefaultMemoryLimitMiB {
 				t.Fatalf("memory limit %d", c.MemoryLimitMiB)
