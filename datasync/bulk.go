@@ -49,6 +49,9 @@ type BulkInput struct {
 	All         bool     `json:"all"`
 	Status      []string `json:"status"`
 	Search      string   `json:"search"`
+	// AffectedBy selects the synced orders a change of this mapping
+	// affects (SyncedOrders).
+	AffectedBy int64 `json:"affected_by_mapping"`
 }
 
 // BulkProgress is a run's state. Every queued order is in exactly one of
@@ -56,7 +59,7 @@ type BulkInput struct {
 // Done, Failed or Canceled.
 type BulkProgress struct {
 	ID         int64      `json:"id"`
-	Selection  string     `json:"selection"` // "selected" or "filter"
+	Selection  string     `json:"selection"` // "selected", "filter" or "mapping" (re-sync after a mapping change)
 	Total      int        `json:"total"`     // orders queued
 	Skipped    int        `json:"skipped"`   // test-mode orders, never transferred
 	Pending    int        `json:"pending"`
@@ -80,12 +83,27 @@ type bulkFilter struct {
 // Start queues the run's orders for every provider of the event (trigger
 // "bulk") and wakes the worker.
 func (b *Bulk) Start(ctx context.Context, in BulkInput) (*BulkProgress, error) {
-	if in.All == (len(in.OrderIDs) > 0) {
+	picks := 0
+	for _, b := range []bool{in.All, len(in.OrderIDs) > 0, in.AffectedBy != 0} {
+		if b {
+			picks++
+		}
+	}
+	if picks != 1 {
 		return nil, apperr.Invalid("sync_bulk_selection", "Select orders, or choose all orders matching the filter (not both).")
 	}
 	ids := dedupe(in.OrderIDs)
 	selection := "selected"
-	if in.All {
+	if in.AffectedBy != 0 {
+		selection = "mapping"
+		var err error
+		if ids, err = SyncedOrders(ctx, b.db, in.EventID, in.AffectedBy); err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 {
+			return nil, apperr.Invalid("sync_bulk_no_orders", "No order of this event has been synced yet, so there is nothing to re-sync.")
+		}
+	} else if in.All {
 		selection = "filter"
 		var err error
 		if ids, err = b.matching(ctx, in); err != nil {

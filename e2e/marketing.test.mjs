@@ -153,5 +153,32 @@ test('sync activity: after a bulk run, the chart and the runs table show it', as
     await page.getByTestId('activity-event').selectOption('conf2026');
     await runs.getByRole('cell', { name: 'Pull from pretix' }).first().waitFor({ state: 'detached' });
     await runs.getByRole('cell', { name: /^Bulk sync/ }).first().waitFor();
+
+    // A mapping edit that changes what the synced orders would send: the
+    // editor says how many are affected and re-syncs exactly those.
+    const synced = await apiCall(page, 'GET', eventBase + '/sync-summary');
+    await page.goto(app.url + eventBase + '/settings/hubspot');
+    await page.getByTestId('object-mapping').first().getByRole('link', { name: 'Edit mapping' }).click();
+    await page.getByRole('heading', { name: 'Properties' }).waitFor();
+    await page.getByRole('combobox', { name: 'HubSpot Field, row 1', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Add property' }).click();
+    await page.getByLabel(/^pretix Field, row \d+$/).last().selectOption({ label: 'Order phone number [Phone number]' });
+    const prop = page.getByRole('combobox', { name: /^HubSpot Field, row \d+$/ }).last();
+    await prop.fill('phone');
+    await page.getByRole('option', { name: /^Phone Number \(phone \|/ }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const prompt = page.getByTestId('resync-prompt');
+    const text = await prompt.getByText(/This change affects \d+ orders? already synced to HubSpot/).textContent();
+    const n = Number(text.match(/affects (\d+)/)[1]);
+    assert.ok(n >= 2, `${text} (summary ${JSON.stringify(synced.body?.data?.counts)})`);
+    await accessible(page, 'the re-sync prompt');
+    const [started] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/sync-bulk') && r.request().method() === 'POST'),
+      prompt.getByRole('button', { name: 'Re-sync them now' }).click(),
+    ]);
+    const run = (await started.json()).data;
+    assert.equal(run.total, n, JSON.stringify(run));
+    assert.equal(run.selection, 'mapping');
+    await page.waitForURL(/\/orders$/);
   });
 });

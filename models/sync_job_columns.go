@@ -45,3 +45,11 @@ func init() {
 		)
 	}})
 }
+
+func init() {
+	// "This change affects N orders already synced": the orders with
+	// results of one mapping, and the re-sync of exactly those.
+	Register(Migration{ID: "0605_sync_results_mapping", Up: func(tx *gorm.DB) error {
+		return execAll(tx, `CREATE INDEX ix_sync_results_mapping ON sync_results(mapping_id, order_id)`)
+	}})
+}

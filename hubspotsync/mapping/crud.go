@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"pretix-hubspot/apperr"
+	"pretix-hubspot/datasync"
 	"pretix-hubspot/datasync/fields"
 	"pretix-hubspot/hubspot"
 	"pretix-hubspot/hubspotsync"
@@ -37,6 +38,38 @@ func (st *stored) rows() []RowInput {
 		out = append(out, RowInput{PretixField: pm.PretixField, Property: pm.Property, Mode: pm.Mode, ValueMap: st.valueMaps[i]})
 	}
 	return out
+}
+
+// sameRows reports whether two tables send the same (an empty value map is
+// no value map).
+func sameRows(a, b []RowInput) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.PretixField != y.PretixField || x.Property != y.Property || x.Mode != y.Mode || len(x.ValueMap) != len(y.ValueMap) {
+			return false
+		}
+		for k, v := range x.ValueMap {
+			if y.ValueMap[k] != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func sameIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeColumn decodes a stored JSON column into out; an empty column (or
@@ -391,6 +424,7 @@ func (s *Service) Update(ctx context.Context, eventID, id int64, in UpdateInput)
 	if len(rep.errs) > 0 {
 		return nil, invalid(rep.errs, rep.idNotUnique, "The mapping")
 	}
+	changed := string(src) != st.om.SourceType || !sameRows(st.rows(), rows) || !sameIDs(st.assoc, assoc)
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return saveRows(tx, &st.om, src, rows, assoc, s.clock.Now().UTC())
 	})
@@ -403,6 +437,14 @@ func (s *Service) Update(ctx context.Context, eventID, id int64, in UpdateInput)
 		return nil, err
 	}
 	m := c.view(ctx, find(all, id))
+	if changed {
+		// Synced orders keep what they were sent until they are synced again.
+		ids, err := datasync.SyncedOrders(ctx, s.db, eventID, id)
+		if err != nil {
+			return nil, err
+		}
+		m.AffectedOrders = len(ids)
+	}
 	return &m, nil
 }
 

@@ -53,6 +53,10 @@ type Mapping struct {
 	// field errors ("rows.3.property"); they appear when the catalogue or
 	// the portal changed after saving (a deleted question or property).
 	Errors map[string]string `json:"errors"`
+	// AffectedOrders, after a save that changed what would be sent, counts
+	// the orders already synced that keep the old values until they are
+	// synced again (the editor offers to re-sync them).
+	AffectedOrders int `json:"affected_orders,omitempty"`
 	// SchemaError says why the HubSpot side could not be checked (not
 	// connected, HubSpot unreachable); rows then carry no warnings.
 	SchemaError string `json:"schema_error,omitempty"`
