@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -188,11 +187,7 @@ func (s *Service) EventStatus(ctx context.Context, eventID int64) (*EventStatus,
 	st.Connection = conn
 	for _, sc := range OptionalScopes {
 		if !containsString(conn.Scopes, sc) {
-			purpose := "creating the unique order-key property on " + strings.TrimSuffix(strings.TrimPrefix(sc, "crm.schemas."), ".write") + " for you"
-			if strings.HasPrefix(sc, "crm.objects.marketing_events.") {
-				purpose = "marketing events: registrations, attendance and cancellations on contacts' timelines"
-			}
-			st.OptionalScope = append(st.OptionalScope, ScopeNeed{Scope: sc, Purpose: purpose})
+			st.OptionalScope = append(st.OptionalScope, ScopeNeed{Scope: sc, Purpose: scopePurposes[sc]})
 		}
 	}
 	// Burst pauses last seconds and would only flicker on the page.
