@@ -104,6 +104,18 @@ func (c *Client) BatchRead(ctx context.Context, ot ObjectType, idProperty string
 	if idProperty != "" && idProperty != "hs_object_id" && !containsStr(props, idProperty) {
 		props = append(props, idProperty)
 	}
+	// A contact merged in HubSpot keeps the other's email as an additional
+	// one and is still found by it: it must be matched to that input too.
+	// Likewise a record read by an id merged away answers with the
+	// survivor, which lists the old id among its merged ids.
+	byAlias := ot == Contacts && idProperty == "email"
+	alias := additionalEmails
+	if idProperty == "" || idProperty == "hs_object_id" {
+		byAlias, alias = true, mergedIDs
+	}
+	if byAlias && !containsStr(props, alias) {
+		props = append(props, alias)
+	}
 	byKey := map[string][]string{}
 	inputs := make([]map[string]string, 0, len(values))
 	for _, v := range values {
@@ -133,6 +145,18 @@ func (c *Client) BatchRead(ctx context.Context, ot ObjectType, idProperty string
 		}
 		for _, orig := range byKey[key] {
 			res.Found[orig] = rec
+		}
+		if byAlias {
+			for _, e := range strings.Split(rec.Properties[alias], ";") {
+				for _, orig := range byKey[normKey(idProperty, e)] {
+					if _, ok := res.Found[orig]; !ok {
+						res.Found[orig] = rec
+					}
+				}
+			}
+			if !containsStr(properties, alias) {
+				delete(rec.Properties, alias)
+			}
 		}
 	}
 	for _, we := range out.Errors {
@@ -409,3 +433,10 @@ func (c *Client) batchWrite(ctx context.Context, op string, ot ObjectType, verb 
 	}
 	return res, nil
 }
+
+// additionalEmails holds the emails of contacts merged into a contact,
+// mergedIDs the ids of the records merged into a record.
+const (
+	additionalEmails = "hs_additional_emails"
+	mergedIDs        = "hs_merged_object_ids"
+)

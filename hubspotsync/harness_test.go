@@ -325,11 +325,17 @@ func (h *harness) addOrder(o ord) int64 {
 // sync queues the orders (by code) and runs the worker once.
 func (h *harness) sync(codes ...string) {
 	h.t.Helper()
+	h.syncAs(datasync.TriggerManual, codes...)
+}
+
+// syncAs queues the orders as trigger would and runs the queue once.
+func (h *harness) syncAs(trigger string, codes ...string) {
+	h.t.Helper()
 	ids := make([]int64, len(codes))
 	for i, c := range codes {
 		ids[i] = h.orders[c]
 	}
-	h.must(h.q.Enqueue(h.ctx, h.event, ids, ProviderName, datasync.TriggerManual, time.Time{}))
+	h.must(h.q.Enqueue(h.ctx, h.event, ids, ProviderName, trigger, time.Time{}))
 	h.must(h.runner.RunOnce(h.ctx))
 }
 

@@ -250,5 +250,8 @@ func (ob *object) changes() map[string]string {
 			out[k] = v
 		}
 	}
+	if ob.healKey {
+		out[ob.idProp] = ob.idVal
+	}
 	return out
 }

@@ -168,6 +168,7 @@ type object struct {
 	hold      *hold // this run's hold, released once written
 	upsert    bool  // every row Overwrite by a unique key: written without a read
 	archive   bool  // a canceled position's line item: read, then archived
+	healKey   bool  // found by its stored id after a merge lost its identifier: written back
 }
 
 func (ob *object) subject() string {
@@ -255,6 +256,7 @@ func (p *Provider) Sync(ctx context.Context, b datasync.Batch) []datasync.JobRes
 	r.budget = bisectBudget
 	for _, pick := range r.phases() {
 		r.read(pick)
+		r.healLost(pick)
 		r.simulateAll(pick)
 		r.write(pick)
 		// Written: later runs may have these records while this one goes

@@ -248,7 +248,7 @@ func (r *run) write(pick func(*object) bool) {
 		case writeCreate:
 			unsure[t.k] = append(unsure[t.k], r.applyCreate(t.k, t.obs, t.res, t.err)...)
 		case writeUpdate:
-			r.applyUpdate(t.k, t.obs, t.res, t.err)
+			unsure[t.k] = append(unsure[t.k], r.applyUpdate(t.k, t.obs, t.res, t.err)...)
 		default:
 			r.applyUpsert(t.k, t.obs, t.res, t.err)
 		}
@@ -295,9 +295,10 @@ const (
 )
 
 // settle resolves creates whose outcome is unknown (the answer was lost, a
-// 409 because someone else created the record meanwhile) by reading the key
-// again and updating what is there — never by creating blindly; a record
-// still missing is created once more.
+// 409 because someone else created the record meanwhile) and updates whose
+// record HubSpot no longer has under its id (merged or deleted since the
+// read) by reading the key again and updating what is there — never by
+// creating blindly; a record still missing is created once more.
 func (r *run) settle(k groupKey, unsure []*object) {
 	var creates, updates []*object
 	for attempt := 1; ; attempt++ {
@@ -308,12 +309,12 @@ func (r *run) settle(k groupKey, unsure []*object) {
 			if ob.fail != nil {
 				continue
 			}
-			if !ob.exists {
-				creates = append(creates, ob)
-				continue
-			}
 			r.resimulate(ob)
 			if !ob.live() {
+				continue
+			}
+			if !ob.exists {
+				creates = append(creates, ob)
 				continue
 			}
 			if len(ob.changes()) > 0 {
@@ -339,7 +340,10 @@ func (r *run) settle(k groupKey, unsure []*object) {
 			detail: map[string]any{"object": ob.subject()}})
 	}
 	for _, chunk := range chunks(updates, r.chunk()) {
-		r.updateChunk(k, chunk)
+		for _, ob := range r.updateChunk(k, chunk) {
+			r.failObject(ob, &failure{mode: modeTemporary, msg: "The record disappeared from HubSpot twice while it was being updated (deleted or merged meanwhile); the sync is retried automatically (" + ob.subject() + ").",
+				detail: map[string]any{"object": ob.subject()}})
+		}
 	}
 }
 
@@ -395,9 +399,9 @@ func (r *run) applyCreate(k groupKey, obs []*object, res *hubspot.WriteResult, e
 
 // updateChunk updates up to 100 records by record id with only the
 // changed properties.
-func (r *run) updateChunk(k groupKey, obs []*object) {
+func (r *run) updateChunk(k groupKey, obs []*object) (gone []*object) {
 	res, err := r.updateCall(k, obs)
-	r.applyUpdate(k, obs, res, err)
+	return r.applyUpdate(k, obs, res, err)
 }
 
 func (r *run) updateCall(k groupKey, obs []*object) (*hubspot.WriteResult, error) {
@@ -408,16 +412,17 @@ func (r *run) updateCall(k groupKey, obs []*object) (*hubspot.WriteResult, error
 	return r.cl.BatchUpdate(r.ctx, k.ot, inputs)
 }
 
-func (r *run) applyUpdate(k groupKey, obs []*object, res *hubspot.WriteResult, err error) {
+// applyUpdate returns the records HubSpot no longer has under their id
+// (deleted or merged since the read), to be looked up again by key.
+func (r *run) applyUpdate(k groupKey, obs []*object, res *hubspot.WriteResult, err error) (gone []*object) {
 	if err != nil {
 		if hubspot.IsWholeBatch(err) {
-			r.bisect(obs, err, func(half []*object) []*object { r.updateChunk(k, half); return nil })
-			return
+			return r.bisect(obs, err, func(half []*object) []*object { return r.updateChunk(k, half) })
 		}
 		for _, ob := range obs {
 			r.failObject(ob, failureOf(err, ob.subject()))
 		}
-		return
+		return nil
 	}
 	for _, ob := range obs {
 		if _, ok := res.Results[ob.recordID]; ok {
@@ -428,14 +433,13 @@ func (r *run) applyUpdate(k groupKey, obs []*object, res *hubspot.WriteResult, e
 		if e == nil {
 			e = &hubspot.Error{Class: hubspot.ClassTemporary, Message: "HubSpot did not confirm the update"}
 		}
-		f := failureOf(e, ob.subject())
 		if e.Status == 404 {
-			// Deleted or merged in HubSpot since the read: the next attempt
-			// finds the surviving record (or creates it) by key.
-			f.mode = modeTemporary
+			gone = append(gone, ob)
+			continue
 		}
-		r.failObject(ob, f)
+		r.failObject(ob, failureOf(e, ob.subject()))
 	}
+	return gone
 }
 
 // upsertChunk writes up to 100 records by their unique identifier.

@@ -77,7 +77,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, c *callCtx) {
 		s.writeError(w, badRequest(fmt.Sprintf("%s is not a unique property of %s", idProp, typeIDs[c.objectType])))
 		return
 	}
-	rec := c.portal.findBy(c.objectType, idProp, r.PathValue("id"))
+	rec := c.portal.resolve(c.objectType, idProp, r.PathValue("id"))
 	if rec == nil {
 		s.writeError(w, notFoundError("resource not found"))
 		return
@@ -171,7 +171,7 @@ func (s *Server) batchRead(w http.ResponseWriter, r *http.Request, c *callCtx) {
 	seen := map[string]bool{}
 	var missing []string
 	for _, x := range in.Inputs {
-		rec := c.portal.findBy(ot, idProp, x.ID)
+		rec := c.portal.resolve(ot, idProp, x.ID)
 		if rec == nil {
 			missing = append(missing, x.ID)
 			continue

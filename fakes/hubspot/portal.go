@@ -68,10 +68,13 @@ type objectStore struct {
 	// do: a scan under the emulator's lock would make every write slower
 	// as the portal fills, and serialize all requests behind it.
 	byValue map[string]map[string][]*record // property → value → records, in creation order
+	// emailAlias finds a merged contact by the email of a record merged
+	// into it (HubSpot keeps it as an additional email).
+	emailAlias map[string]*record
 }
 
 func newObjectStore() *objectStore {
-	return &objectStore{byID: map[string]*record{}, byValue: map[string]map[string][]*record{}}
+	return &objectStore{byID: map[string]*record{}, byValue: map[string]map[string][]*record{}, emailAlias: map[string]*record{}}
 }
 
 // set changes one property of r (an empty value removes it), keeping the
@@ -122,6 +125,9 @@ type record struct {
 	created  time.Time
 	updated  time.Time
 	archived bool
+	// mergedInto is the survivor's id once the record was merged away:
+	// reads of the old id answer with the survivor, writes get 404.
+	mergedInto string
 }
 
 func newPortal(p Portal, loc *time.Location, now time.Time) *portal {
@@ -191,7 +197,29 @@ func (p *portal) findBy(objectType, name, value string) *record {
 			return r
 		}
 	}
+	if name == "email" {
+		if r := st.emailAlias[value]; r != nil && !r.archived {
+			return r
+		}
+	}
 	return nil
+}
+
+// resolve is findBy for reads: an id merged away answers with the record
+// it was merged into, as HubSpot's reads do.
+func (p *portal) resolve(objectType, name, value string) *record {
+	if r := p.findBy(objectType, name, value); r != nil || (name != "" && name != "hs_object_id") {
+		return r
+	}
+	st := p.objects[objectType]
+	r := st.byID[value]
+	for hops := 0; r != nil && r.mergedInto != "" && hops < 10; hops++ {
+		r = st.byID[r.mergedInto]
+	}
+	if r == nil || r.archived {
+		return nil
+	}
+	return r
 }
 
 // lastModifiedProp is the auto-maintained modification timestamp's name.

@@ -45,7 +45,10 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	pt := s.portals[hub]
 	var rec *record
 	if pt != nil && ok && pt.objects[t[0]] != nil {
-		rec = pt.objects[t[0]].byID[id]
+		// A merged-away id opens the survivor, as HubSpot redirects.
+		if rec = pt.resolve(t[0], "", id); rec != nil {
+			id = rec.id
+		}
 	}
 	if rec == nil || rec.archived {
 		s.mu.Unlock()

@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.api("POST /crm/objects/{version}/{type}/batch/update", s.batchUpdate)
 	s.api("POST /crm/objects/{version}/{type}/batch/upsert", s.batchUpsert)
 	s.api("POST /crm/objects/{version}/{type}/batch/archive", s.batchArchive)
+	s.api("POST /crm/objects/{version}/{type}/merge", s.mergeObjects)
 	s.api("GET /crm/objects/{version}/{type}/{id}/associations/{toType}", s.listAssociations)
 	s.api("POST /crm/associations/{version}/{type}/{toType}/batch/associate/default", s.batchAssociateDefault)
 	s.api("POST /crm/associations/{version}/{type}/{toType}/batch/read", s.batchReadAssociations)

@@ -1,0 +1,151 @@
+package hubspotsync
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"pretix-hubspot/datasync"
+	"pretix-hubspot/hubspot"
+	"pretix-hubspot/models"
+)
+
+// lostKey names what an order's last sync stored for one record.
+type lostKey struct {
+	ot            hubspot.ObjectType
+	idProp, idVal string
+}
+
+// healLost handles records an order's last sync wrote that the read by
+// identifier no longer finds: merged away in HubSpot (whose merge keeps
+// only the survivor's unique values) or deleted. The stored record id is
+// read again, which HubSpot answers with the survivor of a merge. A
+// survivor without an identifier of its own is this order's record: it is
+// updated and its identifier written back. A survivor identified as
+// another record is ambiguous — two orders now share one HubSpot record —
+// and becomes a problem naming both, until someone retries the order, which
+// gives it a record of its own again. A record that is gone is created
+// again, as pretix does.
+func (r *run) healLost(pick func(*object) bool) {
+	var lost []*object
+	var orderIDs []int64
+	seen := map[int64]bool{}
+	for _, ob := range r.objects {
+		if ob.fail != nil || !pick(ob) || ob.upsert || ob.archive || ob.exists || !ob.live() {
+			continue
+		}
+		lost = append(lost, ob)
+		for _, c := range ob.contribs {
+			if id := c.order.job.OrderID; !seen[id] {
+				seen[id] = true
+				orderIDs = append(orderIDs, id)
+			}
+		}
+	}
+	if len(lost) == 0 {
+		return
+	}
+	var rows []models.SyncResult
+	if err := r.p.db.WithContext(r.ctx).Select("order_id", "object_type", "id_property", "id_value", "external_id").
+		Where("order_id IN ? AND provider = ? AND external_id <> ''", orderIDs, ProviderName).Find(&rows).Error; err != nil {
+		// Without them the records are created again, as pretix would.
+		r.p.log.Error("load stored hubspot records", "event", r.eventID, "err", err)
+		return
+	}
+	stored := map[lostKey]string{}
+	for _, sr := range rows {
+		stored[lostKey{hubspot.ObjectType(sr.ObjectType), sr.IDProperty, sr.IDValue}] = sr.ExternalID
+	}
+	byType := map[hubspot.ObjectType][]*object{}
+	oldID := map[*object]string{}
+	for _, ob := range lost {
+		if id := stored[lostKey{ob.ot, ob.idProp, ob.idVal}]; id != "" {
+			oldID[ob] = id
+			byType[ob.ot] = append(byType[ob.ot], ob)
+		}
+	}
+	types := make([]string, 0, len(byType))
+	for ot := range byType {
+		types = append(types, string(ot))
+	}
+	sort.Strings(types)
+	for _, t := range types {
+		obs := byType[hubspot.ObjectType(t)]
+		for _, chunk := range chunks(obs, r.chunk()) {
+			r.healChunk(chunk, oldID)
+		}
+	}
+}
+
+func (r *run) healChunk(obs []*object, oldID map[*object]string) {
+	props := map[string]bool{}
+	ids := make([]string, len(obs))
+	for i, ob := range obs {
+		ids[i] = oldID[ob]
+		props[ob.idProp] = true
+		for name := range ob.defs {
+			props[name] = true
+		}
+	}
+	names := make([]string, 0, len(props))
+	for n := range props {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	res, err := r.cl.BatchRead(r.ctx, obs[0].ot, "hs_object_id", ids, names)
+	if err != nil {
+		// Not knowing, creating could duplicate what a merge joined.
+		for _, ob := range obs {
+			r.failObject(ob, failureOf(err, ob.subject()))
+		}
+		return
+	}
+	for _, ob := range obs {
+		rec, ok := res.Found[oldID[ob]]
+		if !ok {
+			continue // deleted in HubSpot: created again
+		}
+		other := rec.Properties[ob.idProp]
+		if other == "" || sameKey(ob.idProp, other, ob.idVal) {
+			ob.exists, ob.recordID, ob.current = true, rec.ID, rec.Properties
+			ob.healKey = other == ""
+			if ob.current == nil {
+				ob.current = map[string]string{}
+			}
+			for _, name := range res.Asked {
+				if _, ok := ob.current[name]; !ok {
+					ob.current[name] = ""
+				}
+			}
+			r.p.log.Info("hubspot: record link healed", "object", ob.subject(), "old_id", oldID[ob], "id", rec.ID)
+			continue
+		}
+		if r.retried(ob) {
+			continue // someone chose a record of its own for the order
+		}
+		r.failObject(ob, &failure{mode: models.FailurePermanent,
+			msg: fmt.Sprintf("HubSpot merged the %s record this order was synced to (%s) into record %s, which is identified by %s “%s” of another record. "+
+				"Two orders now share one HubSpot record, so nothing was sent for this one. If this order should have a record of its own again, choose Retry: it creates one. "+
+				"If the merge was right, leave this problem: nothing is written for this order until it is retried.",
+				ob.ot, oldID[ob], rec.ID, ob.idProp, other),
+			detail: map[string]any{"object": ob.subject(), "merged_id": oldID[ob], "survivor_id": rec.ID, "survivor_key": other}})
+	}
+}
+
+// retried reports whether a person retried every order of the object
+// after seeing its problem.
+func (r *run) retried(ob *object) bool {
+	for _, c := range ob.contribs {
+		if c.order.job.TriggeredBy != datasync.TriggerRetry {
+			return false
+		}
+	}
+	return true
+}
+
+func sameKey(prop, a, b string) bool {
+	if prop == "email" {
+		return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	}
+	return a == b
+}
