@@ -332,7 +332,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	a.handler = api.New(api.Deps{Config: cfg, Logger: logger, Clock: clock, Auth: authSvc, UI: uiFS(), HubSpot: hubspotSvc,
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
 		Providers:  providers, Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
-		SyncBulk:  datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock),
+		SyncBulk:  datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock, syncProviders...),
 		Marketing: marketingSvc, History: history})
 
 	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner, a.marketing = db, authSvc, pretixSvc, hubspotSvc, sched, runner, marketingSvc

@@ -115,6 +115,7 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	orgG.POST("/sync-problems/cancel", probH.organizerCancel)
 	bulkH := &syncBulkHandler{bulk: d.SyncBulk}
 	evG.POST("/sync-bulk", bulkH.start)
+	evG.POST("/sync-bulk/estimate", bulkH.estimate)
 	evG.GET("/sync-bulk/current", bulkH.current)
 	evG.GET("/sync-bulk/:id", bulkH.progress)
 	evG.POST("/sync-bulk/:id/cancel", bulkH.cancel)

@@ -32,6 +32,22 @@ func (h *syncBulkHandler) start(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, envelope{Data: p})
 }
 
+// estimate answers POST …/events/:event/sync-bulk/estimate with the body
+// start takes: what the run would queue and cost; nothing is started.
+func (h *syncBulkHandler) estimate(c echo.Context) error {
+	org, ev := eventOf(c)
+	var in datasync.BulkInput
+	if err := c.Bind(&in); err != nil {
+		return badJSON()
+	}
+	in.OrganizerID, in.EventID = org.ID, ev.ID
+	est, err := h.bulk.Estimate(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: est})
+}
+
 // current answers GET …/events/:event/sync-bulk/current: the running run,
 // or null.
 func (h *syncBulkHandler) current(c echo.Context) error {

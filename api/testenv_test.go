@@ -149,7 +149,7 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock,
 			OnChange: func(ctx context.Context, eventID int64) { enq.SetupChanged(ctx, eventID, hubspotsync.ProviderName) }}),
 		Pretix: px, SyncStatus: status, SyncNow: enq,
-		SyncBulk:  datasync.NewBulk(db, enq, px, clock),
+		SyncBulk:  datasync.NewBulk(db, enq, px, clock, providers...),
 		Marketing: marketing, History: history})
 	srv.Start()
 	t.Cleanup(srv.Close)

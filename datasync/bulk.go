@@ -29,15 +29,23 @@ type OrderLister interface {
 // orders, or every order matching the list's filter, and reports the run's
 // progress from the queue itself.
 type Bulk struct {
-	db     *gorm.DB
-	enq    *Enqueuer
-	orders OrderLister
-	clock  clockwork.Clock
+	db         *gorm.DB
+	enq        *Enqueuer
+	orders     OrderLister
+	clock      clockwork.Clock
+	estimators []Estimator
 }
 
-// NewBulk returns the bulk sync service.
-func NewBulk(db *gorm.DB, enq *Enqueuer, orders OrderLister, clock clockwork.Clock) *Bulk {
-	return &Bulk{db: db, enq: enq, orders: orders, clock: clock}
+// NewBulk returns the bulk sync service; the estimators say what a run
+// costs for the providers that implement Estimator.
+func NewBulk(db *gorm.DB, enq *Enqueuer, orders OrderLister, clock clockwork.Clock, providers ...Provider) *Bulk {
+	b := &Bulk{db: db, enq: enq, orders: orders, clock: clock}
+	for _, p := range providers {
+		if e, ok := p.(Estimator); ok {
+			b.estimators = append(b.estimators, e)
+		}
+	}
+	return b
 }
 
 // BulkInput selects the orders of a run: OrderIDs, or (All) every order of
@@ -52,6 +60,9 @@ type BulkInput struct {
 	// AffectedBy selects the synced orders a change of this mapping
 	// affects (SyncedOrders).
 	AffectedBy int64 `json:"affected_by_mapping"`
+	// AcceptDailyLimit starts a run that uses more than what is left of a
+	// portal's daily request limit (the person saw the estimate).
+	AcceptDailyLimit bool `json:"accept_daily_limit"`
 }
 
 // BulkProgress is a run's state. Every queued order is in exactly one of
@@ -81,48 +92,26 @@ type bulkFilter struct {
 }
 
 // Start queues the run's orders for every provider of the event (trigger
-// "bulk") and wakes the worker.
+// "bulk") and wakes the worker. A run that would use more than what is
+// left of a portal's daily limit starts only when the input accepts that.
 func (b *Bulk) Start(ctx context.Context, in BulkInput) (*BulkProgress, error) {
-	picks := 0
-	for _, b := range []bool{in.All, len(in.OrderIDs) > 0, in.AffectedBy != 0} {
-		if b {
-			picks++
-		}
-	}
-	if picks != 1 {
-		return nil, apperr.Invalid("sync_bulk_selection", "Select orders, or choose all orders matching the filter (not both).")
-	}
-	ids := dedupe(in.OrderIDs)
-	selection := "selected"
-	if in.AffectedBy != 0 {
-		selection = "mapping"
-		var err error
-		if ids, err = SyncedOrders(ctx, b.db, in.EventID, in.AffectedBy); err != nil {
-			return nil, err
-		}
-		if len(ids) == 0 {
-			return nil, apperr.Invalid("sync_bulk_no_orders", "No order of this event has been synced yet, so there is nothing to re-sync.")
-		}
-	} else if in.All {
-		selection = "filter"
-		var err error
-		if ids, err = b.matching(ctx, in); err != nil {
-			return nil, err
-		}
-		if len(ids) == 0 {
-			return nil, apperr.Invalid("sync_bulk_no_orders", "No orders match the filter.")
-		}
-	}
-	if len(ids) > MaxBulkOrders {
-		return nil, apperr.Invalid("sync_bulk_too_many",
-			fmt.Sprintf("%d orders are more than one run takes (%d). Narrow the filter, e.g. by status, and sync the rest in a second run.", len(ids), MaxBulkOrders))
-	}
-	live, skipped, err := b.liveOrders(ctx, in.EventID, ids)
+	live, skipped, selection, err := b.selectOrders(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	if len(live) == 0 {
-		return nil, apperr.Invalid("sync_test_orders", "Test-mode orders are never transferred.")
+	if !in.AcceptDailyLimit {
+		ests, err := b.estimates(ctx, in.EventID, len(live))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ests {
+			if e.ExceedsDaily {
+				return nil, apperr.New(apperr.KindConflict, "sync_bulk_daily_limit", fmt.Sprintf(
+					"These %d orders need about %d %s requests, but only %d of today's %d remain. The run would stop at the limit and go on after it resets at midnight (the account's time), "+
+						"and until then nothing else of this account is transferred either — new orders included. Sync fewer orders, or confirm that you want to start anyway.",
+					len(live), e.Requests, e.DisplayName, e.DailyRemaining, e.DailyLimit))
+			}
+		}
 	}
 	if _, err := b.enq.SyncNow(ctx, in.EventID, live, TriggerBulk); err != nil {
 		return nil, err
@@ -146,6 +135,51 @@ func (b *Bulk) Start(ctx context.Context, in BulkInput) (*BulkProgress, error) {
 		return nil, apperr.Internal(err)
 	}
 	return b.progress(ctx, &run)
+}
+
+// selectOrders returns the run's orders without test-mode ones, how many
+// test-mode ones were left out, and the kind of selection.
+func (b *Bulk) selectOrders(ctx context.Context, in BulkInput) (live []int64, skipped int, selection string, err error) {
+	picks := 0
+	for _, b := range []bool{in.All, len(in.OrderIDs) > 0, in.AffectedBy != 0} {
+		if b {
+			picks++
+		}
+	}
+	if picks != 1 {
+		return nil, 0, "", apperr.Invalid("sync_bulk_selection", "Select orders, or choose all orders matching the filter (not both).")
+	}
+	ids := dedupe(in.OrderIDs)
+	selection = "selected"
+	if in.AffectedBy != 0 {
+		selection = "mapping"
+		if ids, err = SyncedOrders(ctx, b.db, in.EventID, in.AffectedBy); err != nil {
+			return nil, 0, "", err
+		}
+		if len(ids) == 0 {
+			return nil, 0, "", apperr.Invalid("sync_bulk_no_orders", "No order of this event has been synced yet, so there is nothing to re-sync.")
+		}
+	} else if in.All {
+		selection = "filter"
+		if ids, err = b.matching(ctx, in); err != nil {
+			return nil, 0, "", err
+		}
+		if len(ids) == 0 {
+			return nil, 0, "", apperr.Invalid("sync_bulk_no_orders", "No orders match the filter.")
+		}
+	}
+	if len(ids) > MaxBulkOrders {
+		return nil, 0, "", apperr.Invalid("sync_bulk_too_many",
+			fmt.Sprintf("%d orders are more than one run takes (%d). Narrow the filter, e.g. by status, and sync the rest in a second run.", len(ids), MaxBulkOrders))
+	}
+	live, skipped, err = b.liveOrders(ctx, in.EventID, ids)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if len(live) == 0 {
+		return nil, 0, "", apperr.Invalid("sync_test_orders", "Test-mode orders are never transferred.")
+	}
+	return live, skipped, selection, nil
 }
 
 // matching returns the ids of every order the orders list shows for the

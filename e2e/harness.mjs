@@ -166,6 +166,8 @@ export async function startFakes(opts = {}) {
     markPaid: (code, event = info.events[0]) => post(`/_fake/orders/${code}/paid?event=${encodeURIComponent(event)}`),
     cancelOrder: (code, event = info.events[0]) => post(`/_fake/orders/${code}/cancel?event=${encodeURIComponent(event)}`),
     addWebhook: (url) => post(`/_fake/webhooks?url=${encodeURIComponent(url)}`),
+    /** Leaves the first HubSpot portal `left` requests today (private-app tokens see the daily limit). */
+    leaveDaily: (left) => post(`/_fake/hubspot-daily?left=${left}`),
     async stop() {
       proc.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);

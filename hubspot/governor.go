@@ -64,6 +64,7 @@ type GovernorState struct {
 	Window         time.Duration `json:"window"`
 	Remaining      int           `json:"remaining"`       // last X-HubSpot-RateLimit-Remaining, -1 unknown
 	DailyRemaining int           `json:"daily_remaining"` // last -Daily-Remaining, -1 unknown
+	DailyLimit     int           `json:"daily_limit"`     // last X-HubSpot-RateLimit-Daily, 0 unknown (OAuth apps get none)
 	Sent           int64         `json:"sent"`            // requests let through
 	RateLimited    int64         `json:"rate_limited"`    // 429s received
 }
@@ -151,6 +152,7 @@ type portalLimiter struct {
 	pace           *pace          // spreads bulk requests over the window
 	remaining      int
 	dailyRemaining int
+	dailyLimit     int
 	sent, limited  int64
 	// lag is how long after being written out we take a request to count
 	// at HubSpot: it grows with each burst 429 and shrinks again over
@@ -165,7 +167,7 @@ func (p *portalLimiter) state() GovernorState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := GovernorState{HubID: p.hubID, Policy: p.policy, PerWindow: p.perWindow, Window: p.window,
-		Remaining: p.remaining, DailyRemaining: p.dailyRemaining, Sent: p.sent, RateLimited: p.limited}
+		Remaining: p.remaining, DailyRemaining: p.dailyRemaining, DailyLimit: p.dailyLimit, Sent: p.sent, RateLimited: p.limited}
 	if p.clock.Now().Before(p.pausedUntil) {
 		st.PausedUntil, st.Reason = p.pausedUntil, p.reason
 	}
@@ -535,6 +537,9 @@ func (p *portalLimiter) observeLocked(h http.Header, now, sentAt time.Time) {
 		if deficit := (hubLimit - rem) - p.budget.sentBetween(sentAt.Add(-p.window), sentAt.Add(overtake)); deficit >= 1 {
 			p.budget.spend(now, deficit)
 		}
+	}
+	if d, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Daily")); err == nil && d > 0 {
+		p.dailyLimit = d
 	}
 	if d, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Daily-Remaining")); err == nil {
 		p.dailyRemaining = d

@@ -24,6 +24,9 @@ type Client struct {
 // HubID returns the portal the client talks to.
 func (c *Client) HubID() int64 { return c.hubID }
 
+// Limits returns the portal's rate-limit state as the governor knows it.
+func (c *Client) Limits() GovernorState { return c.limiter.state() }
+
 type request struct {
 	op     string // for messages, e.g. "batch upsert contacts"
 	method string

@@ -233,6 +233,14 @@ func (s *Server) SetRateLimit(rl RateLimit) {
 	s.opts.RateLimit = rl
 }
 
+// LeaveDaily sets the daily limit so that a portal has left requests
+// today (the daily headers go to private-app tokens only).
+func (s *Server) LeaveDaily(hubID int64, left int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.RateLimit.Daily = s.portalLocked(hubID).dayCount + left
+}
+
 // SetLatency replaces the latency model (the zero value answers at once).
 func (s *Server) SetLatency(l Latency) { s.latency.set(l) }
 

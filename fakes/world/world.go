@@ -189,7 +189,8 @@ func (w *World) AddWebhook(target string) (int64, error) {
 // address's city, with or without telling webhooks), POST
 // orders/<code>/cancel-position?event=slug&position=id (the first ticket when
 // no position is given), POST orders/<code>/product?event=slug&position=id&item=id&variation=id,
-// POST orders/<code>/refund?event=slug&amount=12.50, POST webhooks?url=….
+// POST orders/<code>/refund?event=slug&amount=12.50, POST webhooks?url=…,
+// POST hubspot-daily?left=N (the first portal has N requests left today).
 func (w *World) control(rw http.ResponseWriter, r *http.Request) {
 	write := func(v any, err error) {
 		rw.Header().Set("Content-Type", "application/json")
@@ -214,6 +215,16 @@ func (w *World) control(rw http.ResponseWriter, r *http.Request) {
 		return
 	case r.Method == http.MethodPost && r.URL.Path == "/_fake/orders":
 		write(w.PlaceOrder(ev))
+		return
+	case r.Method == http.MethodPost && r.URL.Path == "/_fake/hubspot-daily":
+		left, err := strconv.Atoi(r.URL.Query().Get("left"))
+		if err == nil && left < 1 {
+			err = errors.New("left must be at least 1")
+		}
+		if err == nil {
+			w.HubSpot.LeaveDaily(w.HubSpotHubs[0], left)
+		}
+		write(map[string]int{"left": left}, err)
 		return
 	case r.Method == http.MethodPost && r.URL.Path == "/_fake/webhooks":
 		id, err := w.AddWebhook(r.URL.Query().Get("url"))

@@ -158,3 +158,15 @@ export function relativeTime(iso, now) {
   else text = `${Math.round(abs / 86400)} days`;
   return sec < 0 ? `${text} ago` : `in ${text}`;
 }
+
+/**
+ * A duration for people: "under a minute", "about 12 minutes", "about 3 hours".
+ * @param {number} seconds
+ */
+export function formatDuration(seconds) {
+  if (seconds < 60) return 'under a minute';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `about ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(seconds / 360) / 10;
+  return `about ${hours} hours`;
+}
