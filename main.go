@@ -270,8 +270,9 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 	policy := datasync.DefaultRetryPolicy
 	policy.MaxAttempts = cfg.SyncMaxAttempts
 	queue := datasync.NewQueue(db, clock, policy, newRand())
-	syncProviders := []datasync.Provider{hubspotsync.New(hubspotsync.Options{
-		DB: db, Portals: hubspotSvc, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})}
+	hubspotProvider := hubspotsync.New(hubspotsync.Options{
+		DB: db, Portals: hubspotSvc, Clock: clock, Logger: logger, MaxAttempts: policy.MaxAttempts})
+	syncProviders := []datasync.Provider{hubspotProvider}
 	providers = datasync.NewProviders(db, clock, syncProviders)
 	host, _ := os.Hostname()
 	// Rounds of datasync.DefaultBatchSize orders; orders from webhooks and
@@ -333,7 +334,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
 		Providers:  providers, Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
 		SyncBulk:  datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock, syncProviders...),
-		Marketing: marketingSvc, History: history})
+		Marketing: marketingSvc, History: history, WritePlans: hubspotProvider})
 
 	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner, a.marketing = db, authSvc, pretixSvc, hubspotSvc, sched, runner, marketingSvc
 	return a, nil

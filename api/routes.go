@@ -97,7 +97,8 @@ func registerRoutes(e *echo.Echo, d Deps) {
 
 	// Sync screens: the order box, the dashboard warning, the problems pages
 	// of an event and an organizer, bulk "Sync orders…".
-	syncH := &syncHandler{pretix: d.Pretix, status: d.SyncStatus, enq: d.SyncNow}
+	syncH := &syncHandler{pretix: d.Pretix, status: d.SyncStatus, enq: d.SyncNow, plans: d.WritePlans}
+	evG.GET("/orders/:code/write-plan", syncH.writePlan)
 	evG.GET("/orders/:code/sync", syncH.orderStatus)
 	evG.POST("/orders/:code/sync", syncH.syncNow)
 	evG.POST("/orders/:code/sync/retry", syncH.retryOrder)

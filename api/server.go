@@ -53,6 +53,13 @@ type Deps struct {
 	Marketing *hubspotsync.MarketingService
 	// History is the run history behind the organizer's Sync activity page.
 	History *datasync.History
+	// WritePlans is an order's dry run: what syncing it now would send.
+	WritePlans WritePlanner
+}
+
+// WritePlanner computes an order's write plan (*hubspotsync.Provider).
+type WritePlanner interface {
+	WritePlan(ctx context.Context, eventID, orderID int64) (*hubspotsync.WritePlan, error)
 }
 
 // New builds the Echo server with every route.

@@ -16,6 +16,7 @@ type syncHandler struct {
 	pretix *pretix.Service
 	status *datasync.Status
 	enq    *datasync.Enqueuer
+	plans  WritePlanner
 }
 
 // orderSync is the order box: per provider its job and synced records.
@@ -42,6 +43,21 @@ func (h *syncHandler) respondOrder(c echo.Context, status int, orderID int64, qu
 		return err
 	}
 	return c.JSON(status, envelope{Data: orderSync{Providers: ps, Queued: queued}})
+}
+
+// writePlan answers GET …/orders/:code/write-plan: what syncing the order
+// now would send to HubSpot, with HubSpot's current values; a dry run that
+// writes nothing.
+func (h *syncHandler) writePlan(c echo.Context) error {
+	ev, id, err := h.order(c)
+	if err != nil {
+		return err
+	}
+	plan, err := h.plans.WritePlan(c.Request().Context(), ev.ID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, envelope{Data: plan})
 }
 
 // orderStatus answers GET …/orders/:code/sync.

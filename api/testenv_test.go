@@ -126,7 +126,8 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 	pxSrv := httptest.NewServer(pxFake.Handler())
 	t.Cleanup(pxSrv.Close)
 	queue := datasync.NewQueue(db, clock, datasync.DefaultRetryPolicy, rand.New(rand.NewPCG(3, 4)))
-	providers := append([]datasync.Provider{hubspotsync.New(hubspotsync.Options{DB: db, Portals: hs, Clock: clock, Logger: logger})}, extra...)
+	hubspotProvider := hubspotsync.New(hubspotsync.Options{DB: db, Portals: hs, Clock: clock, Logger: logger})
+	providers := append([]datasync.Provider{hubspotProvider}, extra...)
 	// As in main.go, runs and pulls go into the run history.
 	history := datasync.NewHistory(db, clock, logger, 0)
 	runner := datasync.NewRunner(db, queue, clock, logger, providers, datasync.RunnerOptions{Owner: "api-test", OnRound: history.RecordRound})
@@ -149,7 +150,7 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock,
 			OnChange: func(ctx context.Context, eventID int64) { enq.SetupChanged(ctx, eventID, hubspotsync.ProviderName) }}),
 		Pretix: px, SyncStatus: status, SyncNow: enq,
-		SyncBulk:  datasync.NewBulk(db, enq, px, clock, providers...),
+		SyncBulk: datasync.NewBulk(db, enq, px, clock, providers...), WritePlans: hubspotProvider,
 		Marketing: marketing, History: history})
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -279,16 +279,7 @@ func (c *Client) BatchCreate(ctx context.Context, ot ObjectType, inputs []Create
 		traces = append(traces, in.TraceID)
 		idx.keys = append(idx.keys, in.TraceID)
 		idx.byTrace[in.TraceID] = in.TraceID
-		w := map[string]any{"properties": nonNilProps(in.Properties), "objectWriteTraceId": in.TraceID}
-		if len(in.Associations) > 0 {
-			var as []map[string]any
-			for _, a := range in.Associations {
-				as = append(as, map[string]any{"to": map[string]string{"id": a.ToID},
-					"types": []map[string]any{{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": a.TypeID}}})
-			}
-			w["associations"] = as
-		}
-		wire = append(wire, w)
+		wire = append(wire, createWire(in))
 	}
 	if err := checkTraces(op, traces, true); err != nil {
 		return nil, err
@@ -313,13 +304,11 @@ func (c *Client) BatchUpdate(ctx context.Context, ot ObjectType, inputs []Update
 		traces = append(traces, in.TraceID)
 		idx.keys = append(idx.keys, in.ID)
 		idx.byID[in.ID] = in.ID
-		w := map[string]any{"id": in.ID, "properties": nonNilProps(in.Properties)}
 		if in.TraceID != "" {
 			idx.byTrace[in.TraceID] = in.ID
-			w["objectWriteTraceId"] = in.TraceID
 		}
 		idempotent = idempotent && !appends(in.Properties)
-		wire = append(wire, w)
+		wire = append(wire, updateWire(in))
 	}
 	if err := checkTraces(op, traces, false); err != nil {
 		return nil, err
@@ -345,12 +334,62 @@ func (c *Client) BatchUpsert(ctx context.Context, ot ObjectType, idProperty stri
 		idx.byTrace[in.TraceID] = in.TraceID
 		idx.byID[normKey(idProperty, in.ID)] = in.TraceID
 		idempotent = idempotent && !appends(in.Properties)
-		wire = append(wire, map[string]any{"idProperty": idProperty, "id": in.ID, "properties": nonNilProps(in.Properties), "objectWriteTraceId": in.TraceID})
+		wire = append(wire, upsertWire(idProperty, in))
 	}
 	if err := checkTraces(op, traces, true); err != nil {
 		return nil, err
 	}
 	return c.batchWrite(ctx, op, ot, "upsert", wire, idx, idempotent)
+}
+
+// The inputs of the write batches as HubSpot takes them.
+func createWire(in CreateInput) map[string]any {
+	w := map[string]any{"properties": nonNilProps(in.Properties), "objectWriteTraceId": in.TraceID}
+	if len(in.Associations) > 0 {
+		var as []map[string]any
+		for _, a := range in.Associations {
+			as = append(as, map[string]any{"to": map[string]string{"id": a.ToID},
+				"types": []map[string]any{{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": a.TypeID}}})
+		}
+		w["associations"] = as
+	}
+	return w
+}
+
+func updateWire(in UpdateInput) map[string]any {
+	w := map[string]any{"id": in.ID, "properties": nonNilProps(in.Properties)}
+	if in.TraceID != "" {
+		w["objectWriteTraceId"] = in.TraceID
+	}
+	return w
+}
+
+func upsertWire(idProperty string, in UpsertInput) map[string]any {
+	return map[string]any{"idProperty": idProperty, "id": in.ID, "properties": nonNilProps(in.Properties), "objectWriteTraceId": in.TraceID}
+}
+
+// Request is a call as the client would send it, for showing it (the
+// write plan) rather than sending it.
+type Request struct {
+	Method string         `json:"method"`
+	Path   string         `json:"path"`
+	Body   map[string]any `json:"body"`
+}
+
+func writeRequest(ot ObjectType, verb string, input map[string]any) Request {
+	return Request{Method: http.MethodPost, Path: "/crm/objects/" + APIVersion + "/" + string(ot) + "/batch/" + verb,
+		Body: map[string]any{"inputs": []map[string]any{input}}}
+}
+
+// CreateRequest is BatchCreate's request for one record.
+func CreateRequest(ot ObjectType, in CreateInput) Request { return writeRequest(ot, "create", createWire(in)) }
+
+// UpdateRequest is BatchUpdate's request for one record.
+func UpdateRequest(ot ObjectType, in UpdateInput) Request { return writeRequest(ot, "update", updateWire(in)) }
+
+// UpsertRequest is BatchUpsert's request for one record.
+func UpsertRequest(ot ObjectType, idProperty string, in UpsertInput) Request {
+	return writeRequest(ot, "upsert", upsertWire(idProperty, in))
 }
 
 func nonNilProps(p map[string]string) map[string]string {
