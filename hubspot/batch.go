@@ -382,10 +382,14 @@ func writeRequest(ot ObjectType, verb string, input map[string]any) Request {
 }
 
 // CreateRequest is BatchCreate's request for one record.
-func CreateRequest(ot ObjectType, in CreateInput) Request { return writeRequest(ot, "create", createWire(in)) }
+func CreateRequest(ot ObjectType, in CreateInput) Request {
+	return writeRequest(ot, "create", createWire(in))
+}
 
 // UpdateRequest is BatchUpdate's request for one record.
-func UpdateRequest(ot ObjectType, in UpdateInput) Request { return writeRequest(ot, "update", updateWire(in)) }
+func UpdateRequest(ot ObjectType, in UpdateInput) Request {
+	return writeRequest(ot, "update", updateWire(in))
+}
 
 // UpsertRequest is BatchUpsert's request for one record.
 func UpsertRequest(ot ObjectType, idProperty string, in UpsertInput) Request {
