@@ -24,6 +24,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"gorm.io/gorm"
 
+	"pretix-hubspot/alerts"
 	"pretix-hubspot/api"
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
@@ -320,6 +321,14 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		return nil, err
 	}
 
+	// Alerts: each change of an event's problems, a connection needing
+	// reconnect or a portal at its daily limit is announced once.
+	alertSvc := alerts.New(alerts.Options{DB: db, Box: box, Clock: clock, Logger: logger, BaseURL: cfg.BaseURL.String(),
+		Probes: []alerts.Probe{alerts.ProblemsProbe(syncStatus), alerts.ReconnectProbe(db, hubspotSvc), alerts.DailyLimitProbe(hubspotSvc.Governor())}})
+	if err := sched.Every("alerts.check", 30*time.Second, alertSvc.Check); err != nil {
+		return nil, err
+	}
+
 	mappingSvc := mapping.NewService(mapping.Options{DB: db, Portals: hubspotSvc, Convert: hubspotsync.Convert, Clock: clock,
 		OnChange: func(ctx context.Context, eventID int64) {
 			syncEnqueuer.SetupChanged(ctx, eventID, hubspotsync.ProviderName)
@@ -334,7 +343,7 @@ func newApp(cfg *config.Config, logger *slog.Logger, clock clockwork.Clock) (_ *
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
 		Providers:  providers, Mappings: mappingSvc, Pretix: pretixSvc, SyncStatus: syncStatus, SyncNow: syncEnqueuer,
 		SyncBulk:  datasync.NewBulk(db, syncEnqueuer, pretixSvc, clock, syncProviders...),
-		Marketing: marketingSvc, History: history, WritePlans: hubspotProvider})
+		Marketing: marketingSvc, History: history, WritePlans: hubspotProvider, Alerts: alertSvc})
 
 	a.db, a.auth, a.pretix, a.hubspot, a.sched, a.runner, a.marketing = db, authSvc, pretixSvc, hubspotSvc, sched, runner, marketingSvc
 	return a, nil

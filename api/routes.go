@@ -66,6 +66,10 @@ func registerRoutes(e *echo.Echo, d Deps) {
 	appH := &appSettingsHandler{hs: d.HubSpot}
 	priv.GET("/settings/hubspot-app", appH.getHubSpot)
 	priv.PUT("/settings/hubspot-app", appH.putHubSpot)
+	alertH := &alertsHandler{svc: d.Alerts}
+	priv.GET("/settings/alerts", alertH.get)
+	priv.PUT("/settings/alerts", alertH.put)
+	priv.POST("/settings/alerts/test", alertH.test)
 	// HubSpot's redirect back after Request access: public, but the state is bound to the session.
 	e.GET(callbackPath, hsH.callback, loadSession(d.Auth))
 

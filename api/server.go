@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"pretix-hubspot/alerts"
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
@@ -55,6 +56,8 @@ type Deps struct {
 	History *datasync.History
 	// WritePlans is an order's dry run: what syncing it now would send.
 	WritePlans WritePlanner
+	// Alerts holds where alerts go (app settings) and sends the tests.
+	Alerts *alerts.Service
 }
 
 // WritePlanner computes an order's write plan (*hubspotsync.Provider).

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
+	"pretix-hubspot/alerts"
 	"pretix-hubspot/auth"
 	"pretix-hubspot/config"
 	"pretix-hubspot/datasync"
@@ -69,6 +70,8 @@ type testEnv struct {
 	runner    *datasync.Runner
 	providers *datasync.Providers
 	pokes     *atomic.Int32
+	// alerts checks conditions when a test calls Check.
+	alerts *alerts.Service
 }
 
 const (
@@ -144,7 +147,9 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 	status.RefreshWith(px)
 	marketing := hubspotsync.NewMarketingService(db, hs, clock, func(ctx context.Context, eventID int64) { enq.SetupChanged(ctx, eventID, hubspotsync.ProviderName) })
 	enq.FollowAllChanges(hubspotsync.ProviderName, marketing.EventsFollowingChanges)
-	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Clock: clock, Providers: reg,
+	alertSvc := alerts.New(alerts.Options{DB: db, Box: box, Clock: clock, Logger: logger, BaseURL: cfg.BaseURL.String(),
+		Probes: []alerts.Probe{alerts.ProblemsProbe(status), alerts.ReconnectProbe(db, hs), alerts.DailyLimitProbe(hs.Governor())}})
+	srv.Config.Handler = New(Deps{Config: cfg, Logger: logger, Clock: clock, Providers: reg, Alerts: alertSvc,
 		ProbeWrite: func(ctx context.Context, now time.Time) error { return models.ProbeWrite(ctx, db, now) },
 		Auth:       auth.NewService(db, clock, config.SessionTTL, auth.WithHashParams(auth.HashParams{Time: 1, Memory: 1024, Threads: 1})), UI: testUI, HubSpot: hs,
 		Mappings: mapping.NewService(mapping.Options{DB: db, Portals: hs, Convert: hubspotsync.Convert, Clock: clock,
@@ -157,7 +162,7 @@ func newTestEnv(t *testing.T, extra ...datasync.Provider) *testEnv {
 	jar, _ := cookiejar.New(nil)
 	return &testEnv{t: t, srv: srv, client: &http.Client{Jar: jar}, clock: clock, db: db,
 		hubspot: hs, hsFake: hsFake, hsURL: hsSrv.URL, pretix: px, pxFake: pxFake, pxURL: pxSrv.URL,
-		queue: queue, runner: runner, providers: reg, pokes: pokes}
+		queue: queue, runner: runner, providers: reg, pokes: pokes, alerts: alertSvc}
 }
 
 type response struct {
