@@ -39,7 +39,7 @@ test('admin sets up the HubSpot app, enables the plugin, connects through consen
     await page.getByText('crm.schemas.deals.write').first().waitFor();
     await page.getByLabel('Client ID').fill(fakes.hubspot_client_id);
     await page.getByLabel('Client secret').fill(fakes.hubspot_client_secret);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByTestId('hubspot-app-saved').waitFor();
     // The secret is never shown again.
     await page.reload();
