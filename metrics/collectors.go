@@ -22,6 +22,8 @@ var (
 		[]string{"portal"}, nil)
 	dailyDesc = prometheus.NewDesc(ns+"_hubspot_daily_remaining", "Requests left of the portal's daily limit, where HubSpot reports it.",
 		[]string{"portal"}, nil)
+	dailyLimitDesc = prometheus.NewDesc(ns+"_hubspot_daily_limit", "The portal's daily request limit, where HubSpot reports it (private apps).",
+		[]string{"portal"}, nil)
 	sentDesc = prometheus.NewDesc(ns+"_hubspot_governor_sent_total", "Requests the rate-limit governor let through to the portal.",
 		[]string{"portal"}, nil)
 	limitedDesc = prometheus.NewDesc(ns+"_hubspot_rate_limited_total", "429 answers (rate-limit waits) from the portal.",
@@ -84,7 +86,7 @@ type governorCollector struct {
 }
 
 func (c *governorCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{budgetDesc, dailyDesc, sentDesc, limitedDesc, pausedDesc} {
+	for _, d := range []*prometheus.Desc{budgetDesc, dailyDesc, dailyLimitDesc, sentDesc, limitedDesc, pausedDesc} {
 		ch <- d
 	}
 }
@@ -98,6 +100,9 @@ func (c *governorCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if st.DailyRemaining >= 0 {
 			ch <- prometheus.MustNewConstMetric(dailyDesc, prometheus.GaugeValue, float64(st.DailyRemaining), portal)
+		}
+		if st.DailyLimit > 0 {
+			ch <- prometheus.MustNewConstMetric(dailyLimitDesc, prometheus.GaugeValue, float64(st.DailyLimit), portal)
 		}
 		ch <- prometheus.MustNewConstMetric(sentDesc, prometheus.CounterValue, float64(st.Sent), portal)
 		ch <- prometheus.MustNewConstMetric(limitedDesc, prometheus.CounterValue, float64(st.RateLimited), portal)
