@@ -100,13 +100,22 @@ func (r *run) healChunk(obs []*object, oldID map[*object]string) {
 		}
 		return
 	}
+	// Records of several orders merged into one keyless survivor: which
+	// order it belongs to is as open as a survivor with another key.
+	claims := map[string]int{}
+	for _, ob := range obs {
+		if rec, ok := res.Found[oldID[ob]]; ok && rec.Properties[ob.idProp] == "" {
+			claims[rec.ID]++
+		}
+	}
 	for _, ob := range obs {
 		rec, ok := res.Found[oldID[ob]]
 		if !ok {
 			continue // deleted in HubSpot: created again
 		}
 		other := rec.Properties[ob.idProp]
-		if other == "" || sameKey(ob.idProp, other, ob.idVal) {
+		shared := other == "" && claims[rec.ID] > 1
+		if !shared && (other == "" || sameKey(ob.idProp, other, ob.idVal)) {
 			ob.exists, ob.recordID, ob.current = true, rec.ID, rec.Properties
 			ob.healKey = other == ""
 			if ob.current == nil {
@@ -123,11 +132,15 @@ func (r *run) healChunk(obs []*object, oldID map[*object]string) {
 		if r.retried(ob) {
 			continue // someone chose a record of its own for the order
 		}
+		whose := fmt.Sprintf("which is identified by %s “%s” of another record", ob.idProp, other)
+		if shared {
+			whose = "together with the records of other orders of this sync"
+		}
 		r.failObject(ob, &failure{mode: models.FailurePermanent,
-			msg: fmt.Sprintf("HubSpot merged the %s record this order was synced to (%s) into record %s, which is identified by %s “%s” of another record. "+
+			msg: fmt.Sprintf("HubSpot merged the %s record this order was synced to (%s) into record %s, %s. "+
 				"Two orders now share one HubSpot record, so nothing was sent for this one. If this order should have a record of its own again, choose Retry: it creates one. "+
 				"If the merge was right, leave this problem: nothing is written for this order until it is retried.",
-				ob.ot, oldID[ob], rec.ID, ob.idProp, other),
+				ob.ot, oldID[ob], rec.ID, whose),
 			detail: map[string]any{"object": ob.subject(), "merged_id": oldID[ob], "survivor_id": rec.ID, "survivor_key": other}})
 	}
 }

@@ -124,12 +124,18 @@ func TestADealMergedAwayIsFoundByItsStoredIDOrReportedWhenAmbiguous(t *testing.T
 	h.addProperties(hubA)
 	h.connect(hubA)
 	h.dealByKey()
-	for i, code := range []string{"D1", "D2", "D3"} {
+	for i, code := range []string{"D1", "D2", "D3", "D4", "D5"} {
 		h.addOrder(ord{code: code, email: strings.ToLower(code) + "@example.org", total: "10.00", at: t0.Add(time.Duration(i+1) * time.Hour)})
 	}
-	h.sync("D1", "D2", "D3")
-	h.done("D1", "D2", "D3")
+	h.sync("D1", "D2", "D3", "D4", "D5")
+	h.done("D1", "D2", "D3", "D4", "D5")
 	d1, d2, d3 := h.resultID("D1", "deals"), h.resultID("D2", "deals"), h.resultID("D3", "deals")
+	// D4's and D5's deals both merged into one deal without a key.
+	pot := h.fake.SeedRecord(hubA, "deals", map[string]string{"dealname": "Group booking"})
+	pot, err := h.fake.Merge(hubA, "deals", pot, h.resultID("D4", "deals"))
+	h.must(err)
+	pot, err = h.fake.Merge(hubA, "deals", pot, h.resultID("D5", "deals"))
+	h.must(err)
 	key1 := h.fake.Records(hubA, "deals")[0].Properties["pretix_order_key"]
 
 	manual := h.fake.SeedRecord(hubA, "deals", map[string]string{"dealname": "Sales call", "amount": "99"})
@@ -138,10 +144,13 @@ func TestADealMergedAwayIsFoundByItsStoredIDOrReportedWhenAmbiguous(t *testing.T
 	shared, err := h.fake.Merge(hubA, "deals", d2, d3)
 	h.must(err)
 
-	for _, code := range []string{"D1", "D3"} {
+	for _, code := range []string{"D1", "D3", "D4", "D5"} {
 		h.addOrder(ord{code: code, email: strings.ToLower(code) + "@example.org", total: "25.00", at: t0})
 	}
-	h.syncAs(datasync.TriggerChanged, "D1", "D3")
+	h.syncAs(datasync.TriggerChanged, "D1", "D3", "D4", "D5")
+	for _, code := range []string{"D4", "D5"} {
+		h.failed(code, models.FailurePermanent, "into record "+pot+", together with the records of other orders")
+	}
 	h.done("D1")
 	if got := h.resultID("D1", "deals"); got != healed {
 		t.Errorf("D1's link points at %s, want the survivor %s", got, healed)
@@ -154,8 +163,8 @@ func TestADealMergedAwayIsFoundByItsStoredIDOrReportedWhenAmbiguous(t *testing.T
 	if !strings.Contains(j.LastError, "choose Retry") {
 		t.Errorf("the problem does not say what to do: %s", j.LastError)
 	}
-	if n := len(h.fake.Records(hubA, "deals")); n != 2 {
-		t.Errorf("%d deals after the ambiguous sync, want 2 (nothing created)", n)
+	if n := len(h.fake.Records(hubA, "deals")); n != 3 {
+		t.Errorf("%d deals after the ambiguous sync, want 3 (nothing created)", n)
 	}
 
 	_, err = h.q.Retry(h.ctx, []int64{j.ID})
@@ -165,8 +174,8 @@ func TestADealMergedAwayIsFoundByItsStoredIDOrReportedWhenAmbiguous(t *testing.T
 	if got := h.resultID("D3", "deals"); got == shared || got == d3 {
 		t.Errorf("after Retry D3 still points at %s", got)
 	}
-	if n := len(h.fake.Records(hubA, "deals")); n != 3 {
-		t.Errorf("%d deals after Retry, want 3 (D3's own again)", n)
+	if n := len(h.fake.Records(hubA, "deals")); n != 4 {
+		t.Errorf("%d deals after Retry, want 4 (D3's own again)", n)
 	}
 	if h.resultID("D2", "deals") != d2 {
 		t.Errorf("D2's stored link changed without a sync of D2")
