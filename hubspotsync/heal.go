@@ -16,7 +16,7 @@ type lostKey struct {
 	idProp, idVal string
 }
 
-// healLost handles records an order's last sync wrote that the read by
+// healLost handles records an order's last sync wrote to this portal that the read by
 // identifier no longer finds: merged away in HubSpot (whose merge keeps
 // only the survivor's unique values) or deleted. The stored record id is
 // read again, which HubSpot answers with the survivor of a merge. A
@@ -46,7 +46,7 @@ func (r *run) healLost(pick func(*object) bool) {
 		return
 	}
 	var rows []models.SyncResult
-	if err := r.p.db.WithContext(r.ctx).Select("order_id", "object_type", "id_property", "id_value", "external_id").
+	if err := r.p.db.WithContext(r.ctx).Select("order_id", "object_type", "id_property", "id_value", "external_id", "external_link").
 		Where("order_id IN ? AND provider = ? AND external_id <> ''", orderIDs, ProviderName).Find(&rows).Error; err != nil {
 		// Without them the records are created again, as pretix would.
 		r.p.log.Error("load stored hubspot records", "event", r.eventID, "err", err)
@@ -54,7 +54,13 @@ func (r *run) healLost(pick func(*object) bool) {
 	}
 	stored := map[lostKey]string{}
 	for _, sr := range rows {
-		stored[lostKey{hubspot.ObjectType(sr.ObjectType), sr.IDProperty, sr.IDValue}] = sr.ExternalID
+		// Only records of this portal: after a switch to another HubSpot
+		// account the old ids mean nothing here (or another record).
+		ot := hubspot.ObjectType(sr.ObjectType)
+		if sr.ExternalLink != r.conn.RecordURL(ot, sr.ExternalID) {
+			continue
+		}
+		stored[lostKey{ot, sr.IDProperty, sr.IDValue}] = sr.ExternalID
 	}
 	byType := map[hubspot.ObjectType][]*object{}
 	oldID := map[*object]string{}

@@ -181,3 +181,34 @@ func TestADealMergedAwayIsFoundByItsStoredIDOrReportedWhenAmbiguous(t *testing.T
 		t.Errorf("D2's stored link changed without a sync of D2")
 	}
 }
+
+// Stored record ids belong to the portal they were written to: after the
+// event is connected to another HubSpot account, a record missing there is
+// created, and the old account's ids are never looked up in the new one.
+func TestStoredIDsOfAnotherPortalAreNotLookedUp(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.addProperties(hubA)
+	h.addProperties(hubB)
+	h.connect(hubA)
+	h.dealByKey()
+	h.addOrder(ord{code: "X1", email: "x1@example.org", at: t0.Add(time.Hour)})
+	h.sync("X1")
+	h.done("X1")
+
+	h.connect(hubB)
+	var byID atomic.Int32
+	h.setHook(func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if strings.HasSuffix(r.URL.Path, "/batch/read") && strings.Contains(string(body), `"idProperty":"hs_object_id"`) {
+			byID.Add(1)
+		}
+		return false
+	})
+	h.syncAs(datasync.TriggerChanged, "X1")
+	h.done("X1")
+	if n := byID.Load(); n != 0 {
+		t.Errorf("%d reads by record id in the new portal", n)
+	}
+	if got := len(h.fake.Records(hubB, "deals")); got != 1 {
+		t.Errorf("%d deals in the new portal, want 1", got)
+	}
+}
