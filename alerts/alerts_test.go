@@ -355,3 +355,32 @@ func TestSettingsAreValidatedAndThePasswordNeverShown(t *testing.T) {
 		t.Errorf("test without a webhook: %v", ae)
 	}
 }
+
+// Without a channel, changes are recorded silently: configuring one later
+// does not replay what happened before, only what changes from then on.
+func TestWithoutAChannelChangesAreRecordedSilently(t *testing.T) {
+	stub := &stubProbe{}
+	svc, mb, hk, db := setup(t, stub.probe(KindDailyLimit))
+	ctx := context.Background()
+	_, err := svc.Save(ctx, Input{})
+	must(t, err)
+	stub.set(Condition{Key: "daily:hub:7", Kind: KindDailyLimit, Label: "HubSpot account 7", Subject: "HubSpot account 7 reached its daily API limit"})
+	must(t, svc.Check(ctx))
+	var st models.AlertState
+	must(t, db.Take(&st, "key = ?", "daily:hub:7").Error)
+	if !st.Active {
+		t.Fatal("the condition was not recorded")
+	}
+	_, err = svc.Save(ctx, Input{WebhookURL: hk.srv.URL})
+	must(t, err)
+	must(t, svc.Check(ctx))
+	if len(hk.received())+len(mb.received()) != 0 {
+		t.Fatal("an old condition was announced when a channel was added")
+	}
+	stub.set()
+	must(t, svc.Check(ctx))
+	if got := hk.received(); len(got) != 1 || got[0]["alert"].(map[string]any)["state"] != "cleared" ||
+		!strings.Contains(got[0]["text"].(string), "HubSpot account 7: transfers resumed") {
+		t.Fatalf("posts %v", got)
+	}
+}

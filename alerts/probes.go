@@ -105,7 +105,7 @@ func DailyLimitProbe(src LimitSource) Probe {
 				Body: "HubSpot refuses further requests of " + label + " today. Transfers pause until the limit resets at " +
 					st.PausedUntil.UTC().Format(time.RFC1123) + " and then go on by themselves; nothing is lost. " +
 					"If this happens often, ask HubSpot about a higher limit or sync large backlogs over several days.",
-				Link: "/organizers"})
+				Link: "/"})
 		}
 		return out, nil
 	}}
