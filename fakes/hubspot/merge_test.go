@@ -1,6 +1,11 @@
 package hubspotfake
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -63,5 +68,46 @@ func TestMergeKeepsOldIDsReadableAndRefusesWritesToThem(t *testing.T) {
 	}
 	if n := len(e.srv.Records(hubEU, "contacts")); n != 1 {
 		t.Errorf("%d live contacts, want the survivor only", n)
+	}
+}
+
+// The record page's Merge form, for trying a merge in a demo.
+func TestMergeFromTheRecordPage(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.srv.SeedRecord(hubEU, "contacts", map[string]string{"email": "a@example.org", "firstname": "Ann"})
+	b := e.srv.SeedRecord(hubEU, "contacts", map[string]string{"email": "b@example.org"})
+	page := fmt.Sprintf("%s/contacts/%d/record/0-1/", e.ts.URL, hubEU)
+	noRedirect := *e.ts.Client()
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, tc := range []struct {
+		other  string
+		status int
+	}{{"999", 404}, {a, 400}, {b, 303}} {
+		resp, err := noRedirect.PostForm(page+a+"/merge", url.Values{"other": {tc.other}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Fatalf("merge %s: %d %s", tc.other, resp.StatusCode, body)
+		}
+		if tc.status == 303 {
+			survivor := e.srv.Records(hubEU, "contacts")[0].ID
+			if loc := resp.Header.Get("Location"); !strings.HasSuffix(loc, "/record/0-1/"+survivor) || survivor == a || survivor == b {
+				t.Errorf("redirect to %q, survivor %s", loc, survivor)
+			}
+		} else if !strings.Contains(string(body), "Record not found") {
+			t.Errorf("merge %s: no explanation: %s", tc.other, body)
+		}
+	}
+	resp, err := e.ts.Client().Get(page + b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Ann") || !strings.Contains(string(body), "b@example.org") {
+		t.Errorf("the old id's page: %d %s", resp.StatusCode, body)
 	}
 }

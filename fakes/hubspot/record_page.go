@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 var recordTmpl = withLayout(`
@@ -18,6 +19,13 @@ var recordTmpl = withLayout(`
 {{end}}</tbody></table>
 {{if .Assoc}}<h2 style="margin-top:1.25rem">Associations</h2>
 <ul>{{range .Assoc}}<li>{{.}}</li>{{end}}</ul>{{end}}
+<h2 style="margin-top:1.25rem">Merge</h2>
+<form method="post" action="{{.MergePath}}">
+<label for="other">Merge another {{.TypeLabel}} into this one (its record id)</label>
+<input id="other" name="other" inputmode="numeric" required>
+<button type="submit">Merge</button>
+<p class="muted">As in HubSpot: the result is a new record with a new id; both old ids still open it.</p>
+</form>
 {{end}}
 </div>`)
 
@@ -36,7 +44,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	t, ok := typeByID[r.PathValue("typeID")]
 	id := r.PathValue("id")
 	data := struct {
-		Title, Error, Portal, TypeLabel, Name, ID string
+		Title, Error, Portal, TypeLabel, Name, ID, MergePath string
 		Props                                     []struct{ Name, Value string }
 		Assoc                                     []string
 	}{Title: "Record", ID: id}
@@ -76,8 +84,33 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(data.Props, func(i, j int) bool { return data.Props[i].Name < data.Props[j].Name })
 	sort.Strings(data.Assoc)
 	data.Name = recordName(t[0], rec.props, id)
+	data.MergePath = r.URL.Path + "/merge"
 	data.Title = data.Name
 	_ = recordTmpl.Execute(w, data)
+}
+
+// mergePage merges the record named in the form into the page's record, as
+// an admin does in HubSpot, and shows the survivor.
+func (s *Server) mergePage(w http.ResponseWriter, r *http.Request) {
+	hub, _ := strconv.ParseInt(r.PathValue("portal"), 10, 64)
+	t, ok := typeByID[r.PathValue("typeID")]
+	s.mu.Lock()
+	pt := s.portals[hub]
+	var rec *record
+	var e *apiError
+	if pt == nil || !ok {
+		e = notFoundError("This HubSpot account has no such record.")
+	} else {
+		rec, e = s.merge(pt, t[0], r.PathValue("id"), strings.TrimSpace(r.FormValue("other")))
+	}
+	s.mu.Unlock()
+	if e != nil {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(e.status)
+		_ = recordTmpl.Execute(w, map[string]string{"Title": "Merge", "Error": e.body.Message})
+		return
+	}
+	http.Redirect(w, r, "/contacts/"+r.PathValue("portal")+"/record/"+r.PathValue("typeID")+"/"+rec.id, http.StatusSeeOther)
 }
 
 func typeLabel(ot string) string {

@@ -11,6 +11,7 @@ func (s *Server) routes() {
 	s.page("POST /oauth/authorize/account", s.chooseAccount)
 	// Record pages: where the product's record links point in a demo.
 	s.page("GET /contacts/{portal}/record/{typeID}/{id}", s.recordPage)
+	s.page("POST /contacts/{portal}/record/{typeID}/{id}/merge", s.mergePage)
 	s.page("POST /oauth/authorize/connect", s.connectDecision)
 	// The api.hubapi.com side: OAuth endpoints (not rate limited).
 	s.page("POST /oauth/{version}/token", s.token)
