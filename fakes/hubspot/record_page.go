@@ -45,8 +45,8 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	data := struct {
 		Title, Error, Portal, TypeLabel, Name, ID, MergePath string
-		Props                                     []struct{ Name, Value string }
-		Assoc                                     []string
+		Props                                                []struct{ Name, Value string }
+		Assoc                                                []string
 	}{Title: "Record", ID: id}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	s.mu.Lock()
