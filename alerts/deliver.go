@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -119,6 +120,11 @@ func (s *Service) postWebhook(ctx context.Context, url string, msg Message) erro
 	req.Header.Set("User-Agent", "pretix-hubspot-alerts")
 	resp, err := s.client.Do(req)
 	if err != nil {
+		// The URL's path may hold the webhook's secret: name only the cause.
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("%s could not be reached (%v)", hostOf(url), err)
 	}
 	defer resp.Body.Close()
@@ -129,14 +135,13 @@ func (s *Service) postWebhook(ctx context.Context, url string, msg Message) erro
 	return nil
 }
 
-func hostOf(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		u = u[i+3:]
+// hostOf names the webhook's host in messages (the URL's path may hold a
+// secret token, as Slack's do).
+func hostOf(raw string) string {
+	if u, err := neturl.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
 	}
-	if i := strings.IndexAny(u, "/?"); i >= 0 {
-		u = u[:i]
-	}
-	return u
+	return "the webhook"
 }
 
 // SendTest sends a test message on one channel with the stored settings.

@@ -19,12 +19,10 @@ type syncBulkHandler struct {
 // start answers POST …/events/:event/sync-bulk with {order_ids} or
 // {all: true, status, search}; 202 with the run's progress.
 func (h *syncBulkHandler) start(c echo.Context) error {
-	org, ev := eventOf(c)
-	var in datasync.BulkInput
-	if err := c.Bind(&in); err != nil {
-		return badJSON()
+	in, err := bindBulk(c)
+	if err != nil {
+		return err
 	}
-	in.OrganizerID, in.EventID = org.ID, ev.ID
 	p, err := h.bulk.Start(c.Request().Context(), in)
 	if err != nil {
 		return err
@@ -35,17 +33,26 @@ func (h *syncBulkHandler) start(c echo.Context) error {
 // estimate answers POST …/events/:event/sync-bulk/estimate with the body
 // start takes: what the run would queue and cost; nothing is started.
 func (h *syncBulkHandler) estimate(c echo.Context) error {
-	org, ev := eventOf(c)
-	var in datasync.BulkInput
-	if err := c.Bind(&in); err != nil {
-		return badJSON()
+	in, err := bindBulk(c)
+	if err != nil {
+		return err
 	}
-	in.OrganizerID, in.EventID = org.ID, ev.ID
 	est, err := h.bulk.Estimate(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, envelope{Data: est})
+}
+
+// bindBulk reads a run's selection for the route's event.
+func bindBulk(c echo.Context) (datasync.BulkInput, error) {
+	org, ev := eventOf(c)
+	var in datasync.BulkInput
+	if err := c.Bind(&in); err != nil {
+		return in, badJSON()
+	}
+	in.OrganizerID, in.EventID = org.ID, ev.ID
+	return in, nil
 }
 
 // current answers GET …/events/:event/sync-bulk/current: the running run,

@@ -4,7 +4,7 @@
 // A run that needs more than what is left starts only when confirmed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI, connectHubSpotToken } from './harness.mjs';
 
 let app, fakes, browser;
 const eventBase = '/organizers/democon/events/conf2026';
@@ -26,9 +26,7 @@ test('bulk estimate: requests and time before a run; a run past the daily limit 
   await withPage(browser, 'bulk-estimate', async (page) => {
     await createAdmin(page, app.url);
     await addOrganizerInUI(page, fakes, app.url);
-    assert.equal((await apiCall(page, 'PUT', eventBase + '/plugins/hubspot', { enabled: true })).status, 200);
-    const t = await apiCall(page, 'POST', eventBase + '/hubspot/token', { token: fakes.hubspot_static_token, hub_id: String(fakes.hubspot_portals[0]) });
-    assert.equal(t.status, 200, JSON.stringify(t.body));
+    await connectHubSpotToken(page, fakes, eventBase);
     assert.equal((await apiCall(page, 'POST', eventBase + '/mappings/suggestion')).status, 201);
 
     // Plenty left today: the estimate, counted from the mappings.

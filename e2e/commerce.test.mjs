@@ -4,7 +4,7 @@
 // line item and lowers the deal's amount.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI, connectHubSpotToken } from './harness.mjs';
 
 let app, fakes, browser;
 const eventBase = '/organizers/democon/events/conf2026';
@@ -35,9 +35,7 @@ test('suggested deal mapping with line items: an order brings its line items, a 
   await withPage(browser, 'commerce', async (page) => {
     await createAdmin(page, app.url);
     await addOrganizerInUI(page, fakes, app.url);
-    assert.equal((await apiCall(page, 'PUT', eventBase + '/plugins/hubspot', { enabled: true })).status, 200);
-    const t = await apiCall(page, 'POST', eventBase + '/hubspot/token', { token: fakes.hubspot_static_token, hub_id: String(fakes.hubspot_portals[0]) });
-    assert.equal(t.status, 200, JSON.stringify(t.body));
+    await connectHubSpotToken(page, fakes, eventBase);
 
     // The buyer first, then the deal suggestion, accepted as offered.
     await page.goto(app.url + eventBase + '/settings/hubspot');

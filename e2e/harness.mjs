@@ -244,3 +244,17 @@ export async function walkConsent(page, decision = 'Connect app') {
   await page.getByRole('heading', { name: "You're connecting to an unverified app" }).waitFor();
   await page.getByRole('button', { name: decision }).click();
 }
+
+/**
+ * Enables HubSpot for an event and connects it with the HubSpot emulator's
+ * private app token through the API, as the Settings pages would.
+ * @param {import('playwright-core').Page} page signed in
+ * @param {any} fakes from startFakes
+ * @param {string} eventBase e.g. /organizers/democon/events/conf2026
+ */
+export async function connectHubSpotToken(page, fakes, eventBase) {
+  const p = await apiCall(page, 'PUT', eventBase + '/plugins/hubspot', { enabled: true });
+  if (p.status !== 200) throw new Error(`enable HubSpot: ${p.status} ${JSON.stringify(p.body)}`);
+  const t = await apiCall(page, 'POST', eventBase + '/hubspot/token', { token: fakes.hubspot_static_token, hub_id: String(fakes.hubspot_portals[0]) });
+  if (t.status !== 200) throw new Error(`connect HubSpot: ${t.status} ${JSON.stringify(t.body)}`);
+}

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI, root } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI, root, connectHubSpotToken } from './harness.mjs';
 
 let app, fakes, browser, axeSource;
 
@@ -50,9 +50,7 @@ test('marketing events: enable, an order registers its attendee, a scan marks th
   await withPage(browser, 'marketing-event', async (page) => {
     await createAdmin(page, app.url);
     await addOrganizerInUI(page, fakes, app.url);
-    assert.equal((await apiCall(page, 'PUT', eventBase + '/plugins/hubspot', { enabled: true })).status, 200);
-    const t = await apiCall(page, 'POST', eventBase + '/hubspot/token', { token: fakes.hubspot_static_token, hub_id: String(fakes.hubspot_portals[0]) });
-    assert.equal(t.status, 200, JSON.stringify(t.body));
+    await connectHubSpotToken(page, fakes, eventBase);
     assert.equal((await apiCall(page, 'POST', eventBase + '/mappings/suggestion')).status, 201);
 
     // The section on the HubSpot page: on, registered when placed, a type.

@@ -3,7 +3,7 @@
 // left to send. Nothing is written by the preview itself.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI } from './harness.mjs';
+import { startApp, startFakes, launchBrowser, withPage, createAdmin, apiCall, addOrganizerInUI, connectHubSpotToken } from './harness.mjs';
 
 let app, fakes, browser;
 const eventBase = '/organizers/democon/events/conf2026';
@@ -25,9 +25,7 @@ test('write plan: preview an order before and after Sync now', async () => {
   await withPage(browser, 'write-plan', async (page) => {
     await createAdmin(page, app.url);
     await addOrganizerInUI(page, fakes, app.url);
-    assert.equal((await apiCall(page, 'PUT', eventBase + '/plugins/hubspot', { enabled: true })).status, 200);
-    const t = await apiCall(page, 'POST', eventBase + '/hubspot/token', { token: fakes.hubspot_static_token, hub_id: String(fakes.hubspot_portals[0]) });
-    assert.equal(t.status, 200, JSON.stringify(t.body));
+    await connectHubSpotToken(page, fakes, eventBase);
     assert.equal((await apiCall(page, 'POST', eventBase + '/mappings/suggestion')).status, 201);
 
     const list = await apiCall(page, 'GET', `${eventBase}/orders?page_size=50`);

@@ -25,22 +25,44 @@ func (r *run) loadPrevious() {
 	if !r.associatesDeals() {
 		return
 	}
+	stored, ok := r.storedResults()
+	if !ok {
+		// Without them nothing is dissociated this time; the next sync of
+		// the order tries again.
+		return
+	}
+	r.previous = map[int64][]models.SyncResult{}
+	for id, rows := range stored {
+		for _, sr := range rows {
+			if sr.Action != actionLeftDeal {
+				r.previous[id] = append(r.previous[id], sr)
+			}
+		}
+	}
+}
+
+// storedResults returns the records the orders' last syncs wrote (those
+// with a record id), by order; read once per run, for dissociation and
+// healing alike. ok is false when they could not be read.
+func (r *run) storedResults() (map[int64][]models.SyncResult, bool) {
+	if r.stored != nil {
+		return r.stored, true
+	}
 	ids := make([]int64, 0, len(r.orders))
 	for _, o := range r.orders {
 		ids = append(ids, o.job.OrderID)
 	}
 	var rows []models.SyncResult
-	if err := r.p.db.WithContext(r.ctx).Where("order_id IN ? AND provider = ? AND external_id <> '' AND action <> ?", ids, ProviderName, actionLeftDeal).
+	if err := r.p.db.WithContext(r.ctx).Where("order_id IN ? AND provider = ? AND external_id <> ''", ids, ProviderName).
 		Find(&rows).Error; err != nil {
-		// Without them nothing is dissociated this time; the next sync of
-		// the order tries again.
 		r.p.log.Error("load previous hubspot results", "event", r.eventID, "err", err)
-		return
+		return nil, false
 	}
-	r.previous = map[int64][]models.SyncResult{}
+	r.stored = map[int64][]models.SyncResult{}
 	for _, sr := range rows {
-		r.previous[sr.OrderID] = append(r.previous[sr.OrderID], sr)
+		r.stored[sr.OrderID] = append(r.stored[sr.OrderID], sr)
 	}
+	return r.stored, true
 }
 
 // associatesDeals reports whether any mapping associates with a deal

@@ -2,7 +2,6 @@ package hubspotsync
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"pretix-hubspot/datasync"
@@ -28,77 +27,55 @@ type lostKey struct {
 // again, as pretix does.
 func (r *run) healLost(pick func(*object) bool) {
 	var lost []*object
-	var orderIDs []int64
-	seen := map[int64]bool{}
 	for _, ob := range r.objects {
-		if ob.fail != nil || !pick(ob) || ob.upsert || ob.archive || ob.exists || !ob.live() {
-			continue
-		}
-		lost = append(lost, ob)
-		for _, c := range ob.contribs {
-			if id := c.order.job.OrderID; !seen[id] {
-				seen[id] = true
-				orderIDs = append(orderIDs, id)
-			}
+		if ob.fail == nil && pick(ob) && !ob.upsert && !ob.archive && !ob.exists && ob.live() {
+			lost = append(lost, ob)
 		}
 	}
 	if len(lost) == 0 {
 		return
 	}
-	var rows []models.SyncResult
-	if err := r.p.db.WithContext(r.ctx).Select("order_id", "object_type", "id_property", "id_value", "external_id", "external_link").
-		Where("order_id IN ? AND provider = ? AND external_id <> ''", orderIDs, ProviderName).Find(&rows).Error; err != nil {
-		// Without them the records are created again, as pretix would.
-		r.p.log.Error("load stored hubspot records", "event", r.eventID, "err", err)
-		return
+	byOrder, ok := r.storedResults()
+	if !ok {
+		return // without them the records are created again, as pretix would
 	}
 	stored := map[lostKey]string{}
-	for _, sr := range rows {
-		// Only records of this portal: after a switch to another HubSpot
-		// account the old ids mean nothing here (or another record).
-		ot := hubspot.ObjectType(sr.ObjectType)
-		if sr.ExternalLink != r.conn.RecordURL(ot, sr.ExternalID) {
-			continue
+	for _, rows := range byOrder {
+		for _, sr := range rows {
+			// Only records of this portal: after a switch to another HubSpot
+			// account the old ids mean nothing here (or another record).
+			ot := hubspot.ObjectType(sr.ObjectType)
+			if sr.ExternalLink == r.conn.RecordURL(ot, sr.ExternalID) {
+				stored[lostKey{ot, sr.IDProperty, sr.IDValue}] = sr.ExternalID
+			}
 		}
-		stored[lostKey{ot, sr.IDProperty, sr.IDValue}] = sr.ExternalID
 	}
-	byType := map[hubspot.ObjectType][]*object{}
 	oldID := map[*object]string{}
+	byType := map[hubspot.ObjectType][]*object{}
+	var types []hubspot.ObjectType // in the order the objects come
 	for _, ob := range lost {
 		if id := stored[lostKey{ob.ot, ob.idProp, ob.idVal}]; id != "" {
 			oldID[ob] = id
+			if byType[ob.ot] == nil {
+				types = append(types, ob.ot)
+			}
 			byType[ob.ot] = append(byType[ob.ot], ob)
 		}
 	}
-	types := make([]string, 0, len(byType))
-	for ot := range byType {
-		types = append(types, string(ot))
-	}
-	sort.Strings(types)
-	for _, t := range types {
-		obs := byType[hubspot.ObjectType(t)]
-		for _, chunk := range chunks(obs, r.chunk()) {
+	for _, ot := range types {
+		for _, chunk := range chunks(byType[ot], r.chunk()) {
 			r.healChunk(chunk, oldID)
 		}
 	}
 }
 
 func (r *run) healChunk(obs []*object, oldID map[*object]string) {
-	props := map[string]bool{}
 	ids := make([]string, len(obs))
+	idProps := make([]string, len(obs))
 	for i, ob := range obs {
-		ids[i] = oldID[ob]
-		props[ob.idProp] = true
-		for name := range ob.defs {
-			props[name] = true
-		}
+		ids[i], idProps[i] = oldID[ob], ob.idProp
 	}
-	names := make([]string, 0, len(props))
-	for n := range props {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	res, err := r.cl.BatchRead(r.ctx, obs[0].ot, "hs_object_id", ids, names)
+	res, err := r.cl.BatchRead(r.ctx, obs[0].ot, "hs_object_id", ids, writtenProps(obs, idProps...))
 	if err != nil {
 		// Not knowing, creating could duplicate what a merge joined.
 		for _, ob := range obs {
@@ -122,16 +99,8 @@ func (r *run) healChunk(obs []*object, oldID map[*object]string) {
 		other := rec.Properties[ob.idProp]
 		shared := other == "" && claims[rec.ID] > 1
 		if !shared && (other == "" || sameKey(ob.idProp, other, ob.idVal)) {
-			ob.exists, ob.recordID, ob.current = true, rec.ID, rec.Properties
+			ob.found(rec, res.Asked)
 			ob.healKey = other == ""
-			if ob.current == nil {
-				ob.current = map[string]string{}
-			}
-			for _, name := range res.Asked {
-				if _, ok := ob.current[name]; !ok {
-					ob.current[name] = ""
-				}
-			}
 			r.p.log.Info("hubspot: record link healed", "object", ob.subject(), "old_id", oldID[ob], "id", rec.ID)
 			continue
 		}

@@ -76,15 +76,29 @@ func (r *run) predecessor(ob *object) *hold {
 // applied only through Add to list; then an order's records must be
 // applied together, and the run waits for every earlier record first.
 // It also marks the records that can be upserted without a read.
+// upsertable reports whether an object is written by its unique key
+// without a read: every row Overwrite, a unique identifier, and not the
+// per-order baseline nor an archive.
+func (r *run) upsertable(ob *object) bool {
+	if !hubspot.IsUniqueKey(ob.ot, ob.idDef) || r.p.perOrder || ob.archive {
+		return false
+	}
+	for _, c := range ob.contribs {
+		for _, w := range c.writes {
+			if w.mode != models.ModeOverwrite {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func (r *run) phases() []func(*object) bool {
 	appends := false
 	for _, ob := range r.objects {
-		ob.upsert = hubspot.IsUniqueKey(ob.ot, ob.idDef) && !r.p.perOrder && !ob.archive
+		ob.upsert = r.upsertable(ob)
 		for _, c := range ob.contribs {
 			for _, w := range c.writes {
-				if w.mode != models.ModeOverwrite {
-					ob.upsert = false
-				}
 				appends = appends || w.mode == models.ModeAppend
 			}
 		}

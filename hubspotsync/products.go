@@ -96,10 +96,15 @@ func (r *run) linkProducts() {
 			c.order.failWith(f)
 			continue
 		}
-		for i := range c.writes {
-			if c.writes[i].link {
-				c.writes[i].value = ids[c.sku]
-			}
+		c.linkProduct(ids[c.sku])
+	}
+}
+
+// linkProduct sets the line item's product link to the product's record id.
+func (c *contrib) linkProduct(id string) {
+	for i := range c.writes {
+		if c.writes[i].link {
+			c.writes[i].value = id
 		}
 	}
 }

@@ -195,6 +195,7 @@ type run struct {
 	// previous are the orders' last results; linked the associations this
 	// run made (dissociate compares them).
 	previous map[int64][]models.SyncResult
+	stored   map[int64][]models.SyncResult // storedResults, nil until read
 	linked   map[pairKey]bool
 }
 

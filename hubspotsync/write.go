@@ -141,10 +141,21 @@ func (r *run) readCall(k groupKey, obs []*object) (*hubspot.ReadResult, error) {
 // readCallIn reads the records of obs by key, with the properties their
 // mappings write, in ctx.
 func (r *run) readCallIn(ctx context.Context, k groupKey, obs []*object) (*hubspot.ReadResult, error) {
-	props := map[string]bool{}
 	values := make([]string, len(obs))
 	for i, ob := range obs {
 		values[i] = ob.idVal
+	}
+	return r.cl.BatchRead(ctx, k.ot, k.idProp, values, writtenProps(obs))
+}
+
+// writtenProps names, sorted, the properties the objects' mappings write,
+// plus extra: what a read of them asks for.
+func writtenProps(obs []*object, extra ...string) []string {
+	props := map[string]bool{}
+	for _, n := range extra {
+		props[n] = true
+	}
+	for _, ob := range obs {
 		for name := range ob.defs {
 			props[name] = true
 		}
@@ -154,7 +165,22 @@ func (r *run) readCallIn(ctx context.Context, k groupKey, obs []*object) (*hubsp
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return r.cl.BatchRead(ctx, k.ot, k.idProp, values, names)
+	return names
+}
+
+// found takes the record a read returned as what HubSpot holds. HubSpot
+// leaves empty properties out: every property asked for is known now, so
+// a later run may take the record over.
+func (ob *object) found(rec hubspot.Record, asked []string) {
+	ob.exists, ob.recordID, ob.current = true, rec.ID, rec.Properties
+	if ob.current == nil {
+		ob.current = map[string]string{}
+	}
+	for _, name := range asked {
+		if _, ok := ob.current[name]; !ok {
+			ob.current[name] = ""
+		}
+	}
 }
 
 func (r *run) applyRead(obs []*object, res *hubspot.ReadResult, err error) {
@@ -166,17 +192,7 @@ func (r *run) applyRead(obs []*object, res *hubspot.ReadResult, err error) {
 	}
 	for _, ob := range obs {
 		if rec, ok := res.Found[ob.idVal]; ok {
-			ob.exists, ob.recordID, ob.current = true, rec.ID, rec.Properties
-			// HubSpot leaves empty properties out: every property asked
-			// for is known now, so a later run may take the record over.
-			if ob.current == nil {
-				ob.current = map[string]string{}
-			}
-			for _, name := range res.Asked {
-				if _, ok := ob.current[name]; !ok {
-					ob.current[name] = ""
-				}
-			}
+			ob.found(rec, res.Asked)
 			continue
 		}
 		if e, ok := res.Errors[ob.idVal]; ok {

@@ -101,7 +101,7 @@ func (p *Provider) WritePlan(ctx context.Context, eventID, orderID int64) (*Writ
 	// show HubSpot's values.
 	upsert := map[*object]bool{}
 	for _, ob := range r.objects {
-		upsert[ob] = hubspot.IsUniqueKey(ob.ot, ob.idDef) && !ob.archive && allOverwrite(ob)
+		upsert[ob] = r.upsertable(ob)
 	}
 	r.planProducts()
 	all := func(*object) bool { return true }
@@ -159,24 +159,9 @@ func (r *run) planProducts() {
 	}
 	for _, ob := range r.objects {
 		for _, c := range ob.contribs {
-			for i := range c.writes {
-				if c.writes[i].link {
-					c.writes[i].value = ids[c.sku]
-				}
-			}
+			c.linkProduct(ids[c.sku])
 		}
 	}
-}
-
-func allOverwrite(ob *object) bool {
-	for _, c := range ob.contribs {
-		for _, w := range c.writes {
-			if w.mode != models.ModeOverwrite {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // plannedRecord describes one contribution's record.

@@ -170,3 +170,16 @@ export function formatDuration(seconds) {
   const hours = Math.round(seconds / 360) / 10;
   return `about ${hours} hours`;
 }
+
+/** HubSpot object types as one record is named. @type {Record<string, string>} */
+export const objectNames = {
+  contacts: 'Contact', companies: 'Company', deals: 'Deal', line_items: 'Line item', products: 'Product', marketing_events: 'Marketing event',
+};
+
+/** The property mapping modes, in the editor's order. */
+export const propertyModes = [
+  { value: 'overwrite', label: 'Overwrite' },
+  { value: 'if_new', label: 'Fill if new' },
+  { value: 'if_empty', label: 'Fill if empty' },
+  { value: 'append', label: 'Add to list' },
+];
